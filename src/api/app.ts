@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { AuthService } from '../services/auth-service.js';
+import type { ScanPolicyService } from '../services/scan-policy-service.js';
+import type { HttpMetrics } from '../observability/metrics.js';
+import { createValidatorCompiler } from './validation.js';
+import { errorBody } from './errors/api-error.js';
+import { registerErrorHandling } from './plugins/error-handler.js';
+import { registerAuthentication } from './plugins/authentication.js';
+import { registerProjectScope } from './plugins/project-scope.js';
+import { registerHttpMetrics } from './plugins/http-metrics.js';
+import { healthRoutes, type ReadinessProbe } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { iamTokenRoutes } from './routes/iam-tokens.js';
+import { vulnerabilityScanPolicyRoutes } from './routes/v5/vulnerability-scan-policy.js';
+
+export interface AppDependencies {
+  logger: Logger;
+  auth: AuthService;
+  scanPolicies: ScanPolicyService;
+  readiness: ReadinessProbe;
+  metrics: HttpMetrics;
+  bodyLimit: number;
+  signatureMaxSkewSeconds: number;
+  trustProxy?: boolean;
+  now?: () => number;
+  version: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Builds the HTTP API. Routes are thin; every use case lives in a service handed in here. */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit,
+    trustProxy: deps.trustProxy ?? false,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID().replaceAll('-', '');
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    ajv: { customOptions: { strict: false } },
+    // Errors raised while routing, before any hook runs.
+    frameworkErrors: (err, request, reply) => {
+      const code = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'HSS.0001' : 'HSS.0002';
+      const message = code === 'HSS.0001' ? 'Invalid parameter: a path parameter is longer than 512 characters' : 'The request URL could not be parsed';
+      void (reply as FastifyReply).code(400).header('X-Request-Id', request.id).type('application/json; charset=utf-8').send(errorBody(code, message, request.id));
+    },
+    // Requests too broken for the HTTP parser still get an HSS body rather than Node's bare 400.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify(errorBody('HSS.0002', `The request could not be parsed: ${(err as NodeJS.ErrnoException).code ?? 'bad request'}`, randomUUID().replaceAll('-', '')));
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  registerErrorHandling(app, deps.bodyLimit);
+  registerAuthentication(app, {
+    auth: deps.auth,
+    bodyLimit: deps.bodyLimit,
+    signatureMaxSkewSeconds: deps.signatureMaxSkewSeconds,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  registerProjectScope(app);
+  registerHttpMetrics(app, deps.metrics);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'openhss API',
+        version: deps.version,
+        description: 'Self-hosted, HSS v5 wire-compatible vulnerability scanning service.',
+      },
+      components: {
+        securitySchemes: {
+          token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Token from POST /v3/auth/tokens or `openhss token`' },
+          aksk: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'SDK-HMAC-SHA256 request signature (Huawei Cloud SDK signing)' },
+        },
+      },
+      security: [{ token: [] }, { aksk: [] }],
+    },
+  });
+  // The API description and its viewer are public, like the health checks: they hold no tenant data.
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true, security: [] } as typeof route.schema;
+    });
+    await scope.register(swaggerUi, { routePrefix: '/docs' });
+    scope.get('/openapi.json', async () => scope.swagger());
+  });
+
+  await app.register(healthRoutes(deps.readiness));
+  await app.register(metricsRoutes(deps.metrics.registry));
+  await app.register(iamTokenRoutes(deps.auth));
+  await app.register(vulnerabilityScanPolicyRoutes(deps.scanPolicies));
+  return app;
+}

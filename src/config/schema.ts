@@ -1,0 +1,90 @@
+import Type, { type Static } from 'typebox';
+
+/**
+ * The one configuration schema. Every setting has a config-file path (the
+ * nested keys below) and an environment variable (see `envBindings`), and is
+ * validated once at start-up.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+        shutdownTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+        trustProxy: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    dataDir: Type.String({ minLength: 1, default: './data' }),
+    database: Type.Object(
+      {
+        /** Empty means embedded SQLite in `dataDir`; `postgres://…` selects PostgreSQL. */
+        url: Type.String({ default: '', pattern: '^(|postgres(ql)?://.*|sqlite:.+)$' }),
+        /** PostgreSQL schema holding openhss's tables (handy for sharing a database). */
+        schema: Type.String({ default: 'public', pattern: '^[a-z_][a-z0-9_]{0,62}$' }),
+        poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    security: Type.Object(
+      {
+        /**
+         * Base64 of 32 random bytes. Derives the token-signing and the
+         * secret-encryption keys. Empty: generated once into `dataDir/master.key`.
+         * Every process sharing a database must use the same key.
+         */
+        masterKey: Type.String({ default: '', pattern: '^(|[A-Za-z0-9+/]{43}=)$' }),
+        tokenTtlSeconds: Type.Integer({ minimum: 60, maximum: 7 * 24 * 3600, default: 24 * 3600 }),
+        signatureMaxSkewSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 900 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    queue: Type.Object(
+      {
+        /** Run job workers inside `openhss serve` (SQLite always does). */
+        inProcessWorkers: Type.Boolean({ default: true }),
+        concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
+        leaseSeconds: Type.Integer({ minimum: 1, maximum: 24 * 3600, default: 300 }),
+        pollIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+type Kind = 'string' | 'integer' | 'boolean';
+
+/** Environment variable → config path. The only list of environment settings. */
+export const envBindings: ReadonlyArray<{ env: string; path: string; kind: Kind; description: string }> = [
+  { env: 'OPENHSS_HOST', path: 'server.host', kind: 'string', description: 'Address to listen on' },
+  { env: 'OPENHSS_PORT', path: 'server.port', kind: 'integer', description: 'Port to listen on (0 picks a free one)' },
+  { env: 'OPENHSS_BODY_LIMIT_BYTES', path: 'server.bodyLimitBytes', kind: 'integer', description: 'Largest request body accepted' },
+  { env: 'OPENHSS_SHUTDOWN_TIMEOUT_SECONDS', path: 'server.shutdownTimeoutSeconds', kind: 'integer', description: 'How long SIGTERM waits for requests and jobs in flight' },
+  { env: 'OPENHSS_TRUST_PROXY', path: 'server.trustProxy', kind: 'boolean', description: 'Trust X-Forwarded-* headers from a reverse proxy' },
+  { env: 'OPENHSS_DATA_DIR', path: 'dataDir', kind: 'string', description: 'Directory for the SQLite file, the generated master key and files' },
+  { env: 'OPENHSS_DATABASE_URL', path: 'database.url', kind: 'string', description: 'Empty for embedded SQLite, or postgres://user@host:port/db' },
+  { env: 'OPENHSS_DATABASE_SCHEMA', path: 'database.schema', kind: 'string', description: 'PostgreSQL schema for openhss tables' },
+  { env: 'OPENHSS_DATABASE_POOL_SIZE', path: 'database.poolSize', kind: 'integer', description: 'PostgreSQL connection pool size' },
+  { env: 'OPENHSS_LOG_LEVEL', path: 'log.level', kind: 'string', description: 'fatal, error, warn, info, debug, trace or silent' },
+  { env: 'OPENHSS_MASTER_KEY', path: 'security.masterKey', kind: 'string', description: 'Base64 32-byte key for token signing and secret encryption' },
+  { env: 'OPENHSS_TOKEN_TTL_SECONDS', path: 'security.tokenTtlSeconds', kind: 'integer', description: 'Lifetime of issued tokens' },
+  { env: 'OPENHSS_SIGNATURE_MAX_SKEW_SECONDS', path: 'security.signatureMaxSkewSeconds', kind: 'integer', description: 'Largest X-Sdk-Date clock difference accepted' },
+  { env: 'OPENHSS_QUEUE_IN_PROCESS_WORKERS', path: 'queue.inProcessWorkers', kind: 'boolean', description: 'Run job workers inside `openhss serve`' },
+  { env: 'OPENHSS_QUEUE_CONCURRENCY', path: 'queue.concurrency', kind: 'integer', description: 'Jobs a process runs at once' },
+  { env: 'OPENHSS_QUEUE_LEASE_SECONDS', path: 'queue.leaseSeconds', kind: 'integer', description: 'How long a job stays claimed without a heartbeat' },
+  { env: 'OPENHSS_QUEUE_POLL_INTERVAL_MS', path: 'queue.pollIntervalMs', kind: 'integer', description: 'How often an idle worker looks for jobs' },
+];
+
+/** The environment variable naming an optional YAML or JSON config file. */
+export const CONFIG_FILE_ENV = 'OPENHSS_CONFIG';

@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** '' for SQLite in dataDir, 'sqlite:/path/file.db', or 'postgres://…'. */
+  url: string;
+  dataDir: string;
+  /** PostgreSQL schema that holds the tables (created when missing). */
+  schema: string;
+  poolSize: number;
+}
+
+export interface Database {
+  db: Kysely<DB>;
+  dialect: DialectName;
+  /** PostgreSQL only: the connection settings other PostgreSQL clients (pg-boss) reuse. */
+  postgres?: { connectionString: string; schema: string };
+  /** SQLite only: the database file. */
+  sqliteFile?: string;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+function openSqlite(file: string): Database {
+  const sqlite = new SQLite(file);
+  // WAL lets the API read while a worker writes; busy_timeout rides over short write locks
+  // held by another openhss process on the same file (CLI, crash-restarted worker).
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', sqliteFile: file, close: () => db.destroy() };
+}
+
+function openPostgres(url: string, schema: string, poolSize: number): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    options: `-c search_path=${schema}`,
+    // Epoch-millisecond columns are int8; they fit a JS number exactly.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', postgres: { connectionString: url, schema }, close: () => db.destroy() };
+}
+
+export function openDatabase(options: DatabaseOptions): Database {
+  if (options.url.startsWith('postgres://') || options.url.startsWith('postgresql://')) {
+    return openPostgres(options.url, options.schema, options.poolSize);
+  }
+  const file = options.url.startsWith('sqlite:') ? resolve(options.url.slice('sqlite:'.length)) : join(resolve(options.dataDir), 'openhss.db');
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  return openSqlite(file);
+}
+
+/** Creates the PostgreSQL schema if needed (migrations then run inside it). */
+export async function ensureSchema(database: Database): Promise<void> {
+  if (database.dialect !== 'postgres' || !database.postgres) return;
+  await sql`create schema if not exists ${sql.id(database.postgres.schema)}`.execute(database.db);
+}
+
+/** True when the database answers a trivial query. */
+export async function isReachable(database: Database): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(database.db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,60 @@
+/** Where an inventory entry was found: a path inside the artifact, and the layer that last wrote it. */
+export interface Location {
+  path: string;
+  layerDigest?: string;
+}
+
+/** The operating system an artifact runs, from its release files. */
+export interface OsRelease {
+  /** Lower-case distribution id, as in os-release ID: debian, ubuntu, alpine, rhel, centos, rocky, almalinux, fedora, amzn, ol, sles, opensuse-leap… */
+  id: string;
+  /** The release the vendor's advisories are keyed by: "12" for Debian, "3.19" for Alpine, "9" for RHEL. */
+  versionId: string;
+  /** Debian and Ubuntu release codename, when known. */
+  codename?: string;
+  prettyName?: string;
+}
+
+/** A Debian package: advisories name the source package, so it is always recorded. */
+export interface DebPackage {
+  type: 'deb';
+  name: string;
+  version: string;
+  architecture: string;
+  source: { name: string; version: string };
+  location: Location;
+}
+
+/** An Alpine package; `origin` is the aport (source) it was built from. */
+export interface ApkPackage {
+  type: 'apk';
+  name: string;
+  version: string;
+  architecture: string;
+  origin: string;
+  location: Location;
+}
+
+/** An RPM package with its epoch:version-release split out and the source RPM it came from. */
+export interface RpmPackage {
+  type: 'rpm';
+  name: string;
+  /** Full EVR as compared: "[epoch:]version-release". */
+  version: string;
+  epoch: number | null;
+  release: string;
+  architecture: string;
+  sourceRpm: string;
+  location: Location;
+}
+
+/** A package from a language ecosystem (npm, PyPI, Go modules, Maven, crates.io). */
+export interface LanguagePackage {
+  type: 'npm' | 'pypi' | 'go' | 'maven' | 'cargo';
+  name: string;
+  version: string;
+  location: Location;
+}
+
+export type Package = DebPackage | ApkPackage | RpmPackage | LanguagePackage;
+export type PackageType = Package['type'];

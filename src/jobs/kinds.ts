@@ -1,0 +1,21 @@
+/**
+ * Every job kind and the payload its handler receives: the one map that
+ * types `JobQueue.enqueue` and `JobQueue.work`. A feature adds its kind here
+ * and its handler in ./handlers.ts. Payloads travel as JSON, so keep them to
+ * plain data (no Dates, Maps or class instances).
+ *
+ * Tests that need kinds of their own add them by declaration merging, inside
+ * the test file, so production never sees them:
+ *
+ *   declare module '../../src/jobs/kinds.js' {
+ *     interface JobPayloads {
+ *       'test.sleep': { ms: number };
+ *     }
+ *   }
+ *
+ * Two files may declare the same kind only with the identical payload type.
+ */
+export interface JobPayloads {
+  /** Waits `holdMs` (at most 60 s), then logs: proves a deployment's workers take jobs, and how they share them. */
+  'system.noop': { note?: string; holdMs?: number };
+}

@@ -1,0 +1,121 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+
+export interface DomainRow { id: string; name: string }
+export interface ProjectRow { id: string; domainId: string; name: string }
+export interface UserRow { id: string; domainId: string; name: string; passwordHash: string; enabled: boolean }
+export interface EnterpriseProjectRow { id: string; domainId: string; name: string }
+
+/** Domains, projects, users, enterprise projects and the grants between them. Queries only. */
+export class IdentityRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async countDomains(): Promise<number> {
+    const row = await this.db.selectFrom('domains').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async insertDomain(domain: DomainRow, now: number): Promise<void> {
+    await this.db.insertInto('domains').values({ id: domain.id, name: domain.name, created_at: now }).execute();
+  }
+
+  async findDomainByName(name: string): Promise<DomainRow | undefined> {
+    return this.db.selectFrom('domains').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
+  }
+
+  async findDomainById(id: string): Promise<DomainRow | undefined> {
+    return this.db.selectFrom('domains').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+  }
+
+  async insertProject(project: ProjectRow, now: number): Promise<void> {
+    await this.db.insertInto('projects').values({ id: project.id, domain_id: project.domainId, name: project.name, created_at: now }).execute();
+  }
+
+  async findProject(domainId: string, idOrName: { id?: string; name?: string }): Promise<ProjectRow | undefined> {
+    let query = this.db.selectFrom('projects').select(['id', 'domain_id as domainId', 'name']).where('domain_id', '=', domainId);
+    if (idOrName.id !== undefined) query = query.where('id', '=', idOrName.id);
+    if (idOrName.name !== undefined) query = query.where('name', '=', idOrName.name);
+    return query.executeTakeFirst();
+  }
+
+  async findProjectById(id: string): Promise<ProjectRow | undefined> {
+    return this.db.selectFrom('projects').select(['id', 'domain_id as domainId', 'name']).where('id', '=', id).executeTakeFirst();
+  }
+
+  async insertUser(user: UserRow, now: number): Promise<void> {
+    await this.db
+      .insertInto('users')
+      .values({ id: user.id, domain_id: user.domainId, name: user.name, password_hash: user.passwordHash, enabled: user.enabled ? 1 : 0, created_at: now })
+      .execute();
+  }
+
+  async findUser(domainId: string, idOrName: { id?: string; name?: string }): Promise<UserRow | undefined> {
+    let query = this.db
+      .selectFrom('users')
+      .select(['id', 'domain_id as domainId', 'name', 'password_hash as passwordHash', 'enabled'])
+      .where('domain_id', '=', domainId);
+    if (idOrName.id !== undefined) query = query.where('id', '=', idOrName.id);
+    if (idOrName.name !== undefined) query = query.where('name', '=', idOrName.name);
+    const row = await query.executeTakeFirst();
+    return row && { ...row, enabled: row.enabled === 1 };
+  }
+
+  async findUserById(id: string): Promise<UserRow | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .select(['id', 'domain_id as domainId', 'name', 'password_hash as passwordHash', 'enabled'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && { ...row, enabled: row.enabled === 1 };
+  }
+
+  async addProjectMember(userId: string, projectId: string): Promise<void> {
+    await this.db.insertInto('user_projects').values({ user_id: userId, project_id: projectId }).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  async isProjectMember(userId: string, projectId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('user_projects').select('user_id').where('user_id', '=', userId).where('project_id', '=', projectId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async projectsOfUser(userId: string): Promise<ProjectRow[]> {
+    return this.db
+      .selectFrom('user_projects')
+      .innerJoin('projects', 'projects.id', 'user_projects.project_id')
+      .select(['projects.id as id', 'projects.domain_id as domainId', 'projects.name as name'])
+      .where('user_projects.user_id', '=', userId)
+      .orderBy('projects.created_at')
+      .execute();
+  }
+
+  async insertEnterpriseProject(ep: EnterpriseProjectRow, now: number): Promise<void> {
+    await this.db.insertInto('enterprise_projects').values({ id: ep.id, domain_id: ep.domainId, name: ep.name, created_at: now }).execute();
+  }
+
+  async findEnterpriseProject(domainId: string, idOrName: string): Promise<EnterpriseProjectRow | undefined> {
+    return this.db
+      .selectFrom('enterprise_projects')
+      .select(['id', 'domain_id as domainId', 'name'])
+      .where('domain_id', '=', domainId)
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .executeTakeFirst();
+  }
+
+  async grantEnterpriseProject(userId: string, enterpriseProjectId: string): Promise<void> {
+    await this.db
+      .insertInto('user_enterprise_projects')
+      .values({ user_id: userId, enterprise_project_id: enterpriseProjectId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async grantedEnterpriseProjects(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('user_enterprise_projects')
+      .select('enterprise_project_id')
+      .where('user_id', '=', userId)
+      .orderBy('enterprise_project_id')
+      .execute();
+    return rows.map((r) => r.enterprise_project_id);
+  }
+}

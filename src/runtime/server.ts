@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app.js';
+import type { Config } from '../config/schema.js';
+import { createJobQueue } from '../jobs/create-queue.js';
+import { registerJobHandlers } from '../jobs/handlers.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
+import { databaseReadiness } from './readiness.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { VERSION } from './version.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  runtime: Runtime;
+  queue: JobQueue;
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** Stops taking requests, lets those in flight finish, stops workers, closes the database. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+export function queueOptions(config: Config, logger: Logger) {
+  return {
+    concurrency: config.queue.concurrency,
+    leaseMs: config.queue.leaseSeconds * 1000,
+    pollIntervalMs: config.queue.pollIntervalMs,
+    logger,
+  };
+}
+
+/** Opens everything `openhss serve` needs and starts listening. */
+export async function startServer(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningServer> {
+  const runtime = await openRuntime(config, options);
+  const queue = createJobQueue(runtime.database, queueOptions(config, logger));
+  const metrics = createMetrics(queue);
+  const app = await buildApp({
+    logger,
+    auth: runtime.services.auth,
+    scanPolicies: runtime.services.scanPolicies,
+    metrics,
+    bodyLimit: config.server.bodyLimitBytes,
+    signatureMaxSkewSeconds: config.security.signatureMaxSkewSeconds,
+    trustProxy: config.server.trustProxy,
+    version: VERSION,
+    ...(options.now ? { now: options.now } : {}),
+    readiness: databaseReadiness(runtime.database),
+  });
+  // SQLite has no worker processes of its own, so the server always works its queue.
+  if (config.queue.inProcessWorkers || runtime.database.dialect === 'sqlite') {
+    registerJobHandlers(queue, { logger });
+    await queue.start();
+  }
+  let address: string;
+  try {
+    address = await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    await queue.stop(0);
+    await app.close();
+    await runtime.close();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    (closing ??= (async () => {
+      const timeoutMs = config.server.shutdownTimeoutSeconds * 1000;
+      logger.info({ timeoutMs }, 'shutting down: no new requests; finishing those in flight');
+      await app.close();
+      await queue.stop(timeoutMs);
+      await runtime.close();
+      logger.info('shutdown complete');
+    })());
+  return { app, runtime, queue, url: address, shutdown };
+}

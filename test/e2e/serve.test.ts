@@ -1,0 +1,141 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { parseFirstStart, startServerProcess, type ServerProcess } from '../support/server-process.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'openhss-e2e-'));
+const env = { OPENHSS_DATA_DIR: dataDir };
+
+async function stop(server: ServerProcess): Promise<number | null> {
+  server.child.kill('SIGTERM');
+  return server.exited;
+}
+
+const tokenRequest = (password: string, projectId: string) =>
+  JSON.stringify({
+    auth: {
+      identity: { methods: ['password'], password: { user: { name: 'admin', password, domain: { name: 'openhss' } } } },
+      scope: { project: { id: projectId } },
+    },
+  });
+
+describe('openhss serve (the built CLI, as npm start runs it)', () => {
+  let firstStart: ReturnType<typeof parseFirstStart>;
+  let token = '';
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('on first start serves health, OpenAPI and 401s, prints the credentials once, and they work', async () => {
+    const server = await startServerProcess(env);
+    try {
+      firstStart = parseFirstStart(server.output());
+      assert.ok(firstStart, `first start prints the account:\n${server.output()}`);
+      assert.match(server.output(), /openhss token --user admin/);
+      assert.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600, 'the generated master key is private');
+
+      const health = await fetch(`${server.url}/healthz`);
+      assert.equal(health.status, 200);
+      const ready = await fetch(`${server.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: 'ready' });
+
+      const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+      assert.match(doc.openapi, /^3\./);
+      await SwaggerParser.validate(structuredClone(doc) as never);
+      for (const [path, method] of [
+        ['/v5/{project_id}/vulnerability/scan-policy', 'get'],
+        ['/v5/{project_id}/vulnerability/scan-policy', 'put'],
+        ['/v3/auth/tokens', 'post'],
+        ['/healthz', 'get'],
+        ['/readyz', 'get'],
+        ['/metrics', 'get'],
+      ] as const) {
+        assert.ok(doc.paths[path]?.[method], `OpenAPI lists ${method.toUpperCase()} ${path}`);
+      }
+      const docs = await fetch(`${server.url}/docs/`);
+      assert.equal(docs.status, 200, 'Swagger UI is served');
+
+      const anonymous = await fetch(`${server.url}/v5/${firstStart!.projectId}/vulnerability/scan-policy`);
+      assert.equal(anonymous.status, 401);
+      const body = (await anonymous.json()) as Record<string, string>;
+      assert.equal(body.error_code, 'APIGW.0301');
+      assert.equal(body.request_id, anonymous.headers.get('x-request-id'));
+      const metricsAnonymous = await fetch(`${server.url}/metrics`);
+      assert.equal(metricsAnonymous.status, 401, 'metrics need credentials too');
+
+      const login = await fetch(`${server.url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tokenRequest(firstStart!.password, firstStart!.projectId) });
+      assert.equal(login.status, 201);
+      token = login.headers.get('x-subject-token') ?? '';
+      const policy = await fetch(`${server.url}/v5/${firstStart!.projectId}/vulnerability/scan-policy`, { headers: { 'x-auth-token': token } });
+      assert.equal(policy.status, 200);
+      const metrics = await fetch(`${server.url}/metrics`, { headers: { 'x-auth-token': token } });
+      const text = await metrics.text();
+      assert.match(text, /openhss_http_request_duration_seconds_bucket\{[^}]*route="\/v5\/:project_id\/vulnerability\/scan-policy"/);
+      assert.match(text, /openhss_jobs\{state="queued"\} 0/);
+    } finally {
+      assert.equal(await stop(server), 0, 'SIGTERM exits cleanly');
+    }
+    assert.match(server.output(), /shutdown complete/);
+    for (const secret of [token, firstStart!.sk, firstStart!.password]) {
+      const occurrences = server.output().split(secret).length - 1;
+      assert.ok(occurrences <= 1, 'a secret appears at most once (the first-start banner), never in logs');
+    }
+    assert.equal(server.output().split(token).length - 1, 0, 'tokens never reach the logs');
+  });
+
+  it('on later starts prints no secret again, and keeps the data', async () => {
+    const server = await startServerProcess(env);
+    try {
+      const out = server.output();
+      assert.equal(parseFirstStart(out), null);
+      assert.ok(!out.includes(firstStart!.sk), 'the SK is not printed twice');
+      assert.ok(!out.includes(firstStart!.password), 'the password is not printed twice');
+      assert.match(out, /openhss credential create --user admin/);
+      const login = await fetch(`${server.url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tokenRequest(firstStart!.password, firstStart!.projectId) });
+      assert.equal(login.status, 201, 'the account survived the restart');
+      const policy = await fetch(`${server.url}/v5/${firstStart!.projectId}/vulnerability/scan-policy`, { headers: { 'x-auth-token': token } });
+      assert.equal(policy.status, 200, 'a token from before the restart is still valid (same master key)');
+    } finally {
+      assert.equal(await stop(server), 0);
+    }
+  });
+
+  it('finishes a request in flight when SIGTERM arrives, then exits 0', async () => {
+    const server = await startServerProcess(env);
+    const { port, hostname } = new URL(server.url);
+    const body = JSON.stringify({ scan_period: 'three_day', scan_range_type: 'all_host', status: 'open' });
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    let response = '';
+    socket.on('data', (chunk) => (response += chunk.toString('utf8')));
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    // Send the headers and half the body, so the request is in flight.
+    socket.write(
+      `PUT /v5/${firstStart!.projectId}/vulnerability/scan-policy HTTP/1.1\r\nHost: ${hostname}:${port}\r\nX-Auth-Token: ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
+    );
+    socket.write(body.slice(0, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(server.child.exitCode, null, 'the server waits for the request in flight');
+    socket.write(body.slice(10));
+    await closed;
+    assert.match(response, /^HTTP\/1\.1 200 /, response);
+    assert.equal(await server.exited, 0);
+    assert.match(server.output(), /shutdown complete/);
+    const after = await startServerProcess(env);
+    try {
+      const policy = await fetch(`${after.url}/v5/${firstStart!.projectId}/vulnerability/scan-policy`, { headers: { 'x-auth-token': token } });
+      assert.equal(((await policy.json()) as { scan_period: string }).scan_period, 'three_day', 'the in-flight write was kept');
+    } finally {
+      assert.equal(await stop(after), 0);
+    }
+  });
+
+  it('stops at start with a message naming a bad config key', async () => {
+    await assert.rejects(startServerProcess({ ...env, OPENHSS_QUEUE_CONCURRENCY: '0' }, 10_000), /queue\.concurrency \(OPENHSS_QUEUE_CONCURRENCY\) must be >= 1/);
+  });
+});
