@@ -17,11 +17,24 @@ import { healthRoutes, type ReadinessProbe } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { iamTokenRoutes } from './routes/iam-tokens.js';
 import { vulnerabilityScanPolicyRoutes } from './routes/v5/vulnerability-scan-policy.js';
+import { vulnerabilityScanTaskRoutes } from './routes/v5/vulnerability-scan-tasks.js';
+import { vulnerabilityRoutes } from './routes/v5/vulnerabilities.js';
+import { hostRoutes } from './routes/v5/hosts.js';
+import { agentEnrolmentTokenRoutes } from './routes/v5/agent-enrolment-tokens.js';
+import { agentRoutes } from './routes/agent/agent-api.js';
+import type { AgentService } from '../services/agent-service.js';
+import type { HostService } from '../services/host-service.js';
+import type { HostVulService } from '../services/host-vul-service.js';
+import type { VulScanService } from '../services/vul-scan-service.js';
 
 export interface AppDependencies {
   logger: Logger;
   auth: AuthService;
   scanPolicies: ScanPolicyService;
+  agents: AgentService;
+  hosts: HostService;
+  vulScans: VulScanService;
+  hostVuls: HostVulService;
   readiness: ReadinessProbe;
   metrics: HttpMetrics;
   bodyLimit: number;
@@ -68,6 +81,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerErrorHandling(app, deps.bodyLimit);
   registerAuthentication(app, {
     auth: deps.auth,
+    authenticateAgent: (authorization) => deps.agents.authenticate(authorization),
     bodyLimit: deps.bodyLimit,
     signatureMaxSkewSeconds: deps.signatureMaxSkewSeconds,
     ...(deps.now ? { now: deps.now } : {}),
@@ -87,6 +101,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         securitySchemes: {
           token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Token from POST /v3/auth/tokens or `openhss token`' },
           aksk: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'SDK-HMAC-SHA256 request signature (Huawei Cloud SDK signing)' },
+          agent: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'OpenHSS-Agent <agent_id>:<agent_secret>, from POST /agent/v1/enroll' },
         },
       },
       security: [{ token: [] }, { aksk: [] }],
@@ -105,5 +120,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(metricsRoutes(deps.metrics.registry));
   await app.register(iamTokenRoutes(deps.auth));
   await app.register(vulnerabilityScanPolicyRoutes(deps.scanPolicies));
+  await app.register(vulnerabilityScanTaskRoutes(deps.vulScans));
+  await app.register(vulnerabilityRoutes(deps.hostVuls));
+  await app.register(hostRoutes(deps.hosts));
+  await app.register(agentEnrolmentTokenRoutes(deps.agents));
+  await app.register(agentRoutes(deps.agents));
   return app;
 }

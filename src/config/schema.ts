@@ -57,6 +57,27 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    hosts: Type.Object(
+      {
+        /** An agent not heard from for this long is offline. */
+        offlineAfterSeconds: Type.Integer({ minimum: 5, maximum: 86_400, default: 90 }),
+        /** The long-poll wait agents are told to use. */
+        pollWaitSeconds: Type.Integer({ minimum: 1, maximum: 30, default: 25 }),
+        /** How often agents upload an inventory unasked. */
+        inventoryIntervalSeconds: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: 6 * 3600 }),
+        /** A host scan uses a stored inventory at most this old instead of asking the agent. */
+        inventoryMaxAgeSeconds: Type.Integer({ minimum: 0, maximum: 7 * 86_400, default: 600 }),
+        /** How long a host scan waits for the agent's fresh inventory. */
+        inventoryTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+        /** Enrolment tokens expire after this long. */
+        enrolmentTokenTtlHours: Type.Integer({ minimum: 1, maximum: 24 * 365, default: 24 }),
+        /** How often running scan tasks are checked for arrived inventories, offline agents and timeouts. */
+        monitorIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+        /** How often scan policies are checked for a due slot. */
+        schedulerIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );
@@ -84,6 +105,14 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: Kind;
   { env: 'OPENHSS_QUEUE_CONCURRENCY', path: 'queue.concurrency', kind: 'integer', description: 'Jobs a process runs at once' },
   { env: 'OPENHSS_QUEUE_LEASE_SECONDS', path: 'queue.leaseSeconds', kind: 'integer', description: 'How long a job stays claimed without a heartbeat' },
   { env: 'OPENHSS_QUEUE_POLL_INTERVAL_MS', path: 'queue.pollIntervalMs', kind: 'integer', description: 'How often an idle worker looks for jobs' },
+  { env: 'OPENHSS_AGENT_OFFLINE_AFTER_SECONDS', path: 'hosts.offlineAfterSeconds', kind: 'integer', description: 'An agent silent this long is offline' },
+  { env: 'OPENHSS_AGENT_POLL_WAIT_SECONDS', path: 'hosts.pollWaitSeconds', kind: 'integer', description: 'Long-poll wait agents use' },
+  { env: 'OPENHSS_AGENT_INVENTORY_INTERVAL_SECONDS', path: 'hosts.inventoryIntervalSeconds', kind: 'integer', description: 'How often agents upload unasked' },
+  { env: 'OPENHSS_SCAN_INVENTORY_MAX_AGE_SECONDS', path: 'hosts.inventoryMaxAgeSeconds', kind: 'integer', description: 'Stored inventories this fresh are scanned without asking the agent' },
+  { env: 'OPENHSS_SCAN_INVENTORY_TIMEOUT_SECONDS', path: 'hosts.inventoryTimeoutSeconds', kind: 'integer', description: 'How long a host scan waits for the agent' },
+  { env: 'OPENHSS_ENROLMENT_TOKEN_TTL_HOURS', path: 'hosts.enrolmentTokenTtlHours', kind: 'integer', description: 'Lifetime of agent enrolment tokens' },
+  { env: 'OPENHSS_SCAN_MONITOR_INTERVAL_MS', path: 'hosts.monitorIntervalMs', kind: 'integer', description: 'How often running scan tasks are checked' },
+  { env: 'OPENHSS_SCHEDULER_INTERVAL_SECONDS', path: 'hosts.schedulerIntervalSeconds', kind: 'integer', description: 'How often scan policies are checked for a due slot' },
 ];
 
 /** The environment variable naming an optional YAML or JSON config file. */

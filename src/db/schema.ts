@@ -82,6 +82,126 @@ export interface VulScanPoliciesTable {
   updated_at: number;
 }
 
+export interface AgentEnrolmentTokensTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  token_hash: string;
+  description: string;
+  expires_at: number;
+  used_at: number | null;
+  used_by_host: string | null;
+  created_at: number;
+}
+
+export interface HostsTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  agent_id: string;
+  agent_secret_hash: string;
+  machine_id: string | null;
+  host_name: string;
+  os_type: string;
+  os_name: string;
+  os_version: string;
+  kernel: string;
+  ips: string;
+  private_ip: string;
+  public_ip: string;
+  asset_value: string;
+  agent_version: string;
+  last_seen_at: number;
+  inventory_hash: string | null;
+  inventory_at: number | null;
+  last_scan_at: number | null;
+  created_at: number;
+}
+
+export interface HostInventoriesTable {
+  host_id: string;
+  project_id: string;
+  content_hash: string;
+  package_count: number;
+  document: Buffer;
+  warnings: string;
+  collected_at: number;
+  uploaded_at: number;
+}
+
+export interface AgentCommandsTable {
+  id: string;
+  host_id: string;
+  type: string;
+  state: 'pending' | 'delivered' | 'done';
+  created_at: number;
+  delivered_at: number | null;
+  done_at: number | null;
+}
+
+export interface VulInfoTable {
+  vul_id: string;
+  title: string;
+  description: string;
+  url: string;
+  severity: string;
+  cvss_score: number | null;
+  cve_ids: string;
+  kev: number;
+  data_source: string;
+  updated_at: number;
+}
+
+export interface HostVulsTable {
+  host_id: string;
+  vul_id: string;
+  project_id: string;
+  vul_type: string;
+  severity: string;
+  urgent: number;
+  packages: string;
+  fingerprint: string;
+  status: string;
+  handled_fingerprint: string | null;
+  remark: string | null;
+  first_scan_time: number;
+  scan_time: number;
+}
+
+export interface VulScanTasksTable {
+  id: string;
+  project_id: string;
+  scan_type: string;
+  scan_vul_types: string;
+  urgent_vul_ids: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  host_num: number;
+  scanning_host_num: number;
+  success_host_num: number;
+  failed_host_num: number;
+  schedule_slot: number | null;
+  deadline: number;
+}
+
+export interface VulScanTaskHostsTable {
+  task_id: string;
+  host_id: string;
+  project_id: string;
+  scan_status: string;
+  failed_reasons: string;
+  command_id: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+export interface VulScanThroughputTable {
+  project_id: string;
+  ms_per_host: number;
+  updated_at: number;
+}
+
 export interface DB {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -92,4 +212,13 @@ export interface DB {
   credentials: CredentialsTable;
   jobs: JobsTable;
   vul_scan_policies: VulScanPoliciesTable;
+  agent_enrolment_tokens: AgentEnrolmentTokensTable;
+  hosts: HostsTable;
+  host_inventories: HostInventoriesTable;
+  agent_commands: AgentCommandsTable;
+  vul_info: VulInfoTable;
+  host_vuls: HostVulsTable;
+  vul_scan_tasks: VulScanTasksTable;
+  vul_scan_task_hosts: VulScanTaskHostsTable;
+  vul_scan_throughput: VulScanThroughputTable;
 }

@@ -8,6 +8,7 @@ export type DomainErrorReason =
   | 'not-found' // the named resource does not exist in the caller's project
   | 'forbidden' // the caller may not act on that project or enterprise project
   | 'conflict' // the resource already exists
+  | 'no-agent' // the named server has no (known) agent
   | 'unauthenticated' // no valid credentials came with the request
   | 'token-expired'; // the token was valid once but has expired
 

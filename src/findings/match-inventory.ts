@@ -25,14 +25,23 @@ function packageSummary(pkg: Package): Finding['package'] {
   return { type: pkg.type, name: pkg.name, version: pkg.version, ...(pkg.type === 'deb' ? { source: pkg.source } : {}) };
 }
 
+type Hit = { record: AffectedRecord; verdict: Extract<ReturnType<typeof evaluate>, { affected: true }> };
+
+/**
+ * Verdicts by (ecosystem, name, version). Pass one cache to many
+ * matchInventory calls against the same database (a fleet of hosts) and
+ * each distinct triple is evaluated once across all of them.
+ */
+export type MatchCache = Map<string, { hits: Hit[]; warnings: string[] }>;
+
 /**
  * Matches every package of an inventory. Each distinct (ecosystem, name,
  * version) is evaluated once, however many packages share it (a source
  * package builds many binaries; hosts share most packages).
  */
-export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, source: AdvisorySource, matchers: readonly Matcher[]): MatchResult {
+export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, source: AdvisorySource, matchers: readonly Matcher[], cache: MatchCache = new Map()): MatchResult {
   const warnings: string[] = [];
-  const evaluated = new Map<string, Array<{ record: AffectedRecord; verdict: Extract<ReturnType<typeof evaluate>, { affected: true }> }>>();
+  const warned = new Set<string>();
   const findings: Finding[] = [];
   const unmatchedOs = new Set<string>();
   for (const pkg of inventory.packages) {
@@ -42,22 +51,26 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, so
       continue;
     }
     const key = `${target.ecosystem}\u0000${target.name}\u0000${target.version}`;
-    let hits = evaluated.get(key);
-    if (!hits) {
-      hits = [];
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = { hits: [], warnings: [] };
       for (const record of source.affectedFor(target.ecosystem, target.name)) {
         try {
           const verdict = evaluate(record, target);
-          if (verdict.affected) hits.push({ record, verdict });
+          if (verdict.affected) entry.hits.push({ record, verdict });
         } catch (err) {
-          warnings.push(`${target.ecosystem} ${target.name} ${target.version}: ${record.advisory.id} not evaluated: ${(err as Error).message}`);
+          entry.warnings.push(`${target.ecosystem} ${target.name} ${target.version}: ${record.advisory.id} not evaluated: ${(err as Error).message}`);
           // One unparsable installed version fails every advisory the same way; say it once.
           if ((err as { version?: string }).version === target.version) break;
         }
       }
-      evaluated.set(key, hits);
+      cache.set(key, entry);
     }
-    for (const { record, verdict } of hits) findings.push(toFinding(pkg, target, record, verdict));
+    if (entry.warnings.length > 0 && !warned.has(key)) {
+      warned.add(key);
+      warnings.push(...entry.warnings);
+    }
+    for (const { record, verdict } of entry.hits) findings.push(toFinding(pkg, target, record, verdict));
   }
   for (const os of unmatchedOs) warnings.push(`no vulnerability data source for ${os} OS packages; they were not matched`);
   return { findings: dedupeFindings(findings), warnings };
@@ -71,7 +84,7 @@ function targetFor(pkg: Package, os: OsRelease | undefined, matchers: readonly M
   return null;
 }
 
-function toFinding(pkg: Package, target: MatchTarget, record: AffectedRecord, verdict: Extract<ReturnType<typeof evaluate>, { affected: true }>): Finding {
+function toFinding(pkg: Package, target: MatchTarget, record: AffectedRecord, verdict: Hit['verdict']): Finding {
   const advisory = record.advisory;
   return {
     id: advisory.id,

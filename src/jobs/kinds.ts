@@ -18,4 +18,8 @@
 export interface JobPayloads {
   /** Waits `holdMs` (at most 60 s), then logs: proves a deployment's workers take jobs, and how they share them. */
   'system.noop': { note?: string; holdMs?: number };
+  /** Runs a vulnerability scan task: asks agents, matches inventories, records each host's outcome. */
+  'vulscan.task': { taskId: string };
+  /** Re-matches every stored host inventory after the vulnerability DB changed. */
+  'hosts.rematch': { reason: string };
 }

@@ -10,17 +10,39 @@ import { TokenSigner } from '../security/tokens.js';
 import { AuthService } from '../services/auth-service.js';
 import { IdentityService } from '../services/identity-service.js';
 import { ScanPolicyService } from '../services/scan-policy-service.js';
+import { join } from 'node:path';
+import { AgentCommandRepository } from '../repositories/agent-command-repository.js';
+import { EnrolmentTokenRepository } from '../repositories/enrolment-token-repository.js';
+import { HostInventoryRepository } from '../repositories/host-inventory-repository.js';
+import { HostRepository } from '../repositories/host-repository.js';
+import { HostVulRepository } from '../repositories/host-vul-repository.js';
+import { VulListRepository } from '../repositories/vul-list-repository.js';
+import { VulScanTaskRepository } from '../repositories/vul-scan-task-repository.js';
+import { AgentService } from '../services/agent-service.js';
+import { HostService } from '../services/host-service.js';
+import { HostVulMatcher } from '../services/host-vul-matcher.js';
+import { HostVulService } from '../services/host-vul-service.js';
+import { PolicyScheduler } from '../services/policy-scheduler.js';
+import { VulScanService } from '../services/vul-scan-service.js';
+import { VulnDbProvider } from '../vulndb/provider.js';
 
 export interface Services {
   identity: IdentityService;
   auth: AuthService;
   scanPolicies: ScanPolicyService;
+  agents: AgentService;
+  hosts: HostService;
+  vulScans: VulScanService;
+  hostVuls: HostVulService;
+  matcher: HostVulMatcher;
+  scheduler: PolicyScheduler;
 }
 
 export interface Runtime {
   config: Config;
   database: Database;
   services: Services;
+  vulnDb: VulnDbProvider;
   now: () => number;
   close(): Promise<void>;
 }
@@ -41,14 +63,52 @@ export async function openRuntime(config: Config, options: { now?: () => number 
   const masterKey = loadMasterKey(config.security.masterKey, config.dataDir);
   const secrets = new SecretBox(deriveKey(masterKey, 'secret-encryption'));
   const tokens = new TokenSigner(deriveKey(masterKey, 'token-signing'));
-  const identityRepo = new IdentityRepository(database.db);
-  const credentialRepo = new CredentialRepository(database.db);
-  // Hosts arrive with the agent feature; until then a project has none to count.
-  const countHosts = async () => 0;
+  const vulnDb = new VulnDbProvider(join(config.dataDir, 'vulndb.sqlite'), now);
+  try {
+    await vulnDb.open();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const db = database.db;
+  const identityRepo = new IdentityRepository(db);
+  const credentialRepo = new CredentialRepository(db);
+  const hostRepo = new HostRepository(db);
+  const hostVulRepo = new HostVulRepository(db);
+  const h = config.hosts;
+  const agents = new AgentService(new EnrolmentTokenRepository(db), hostRepo, new HostInventoryRepository(db), new AgentCommandRepository(db), {
+    pollWaitMs: h.pollWaitSeconds * 1000,
+    inventoryIntervalMs: h.inventoryIntervalSeconds * 1000,
+    enrolmentTokenTtlMs: h.enrolmentTokenTtlHours * 3_600_000,
+  }, now);
+  const matcher = new HostVulMatcher(hostRepo, new HostInventoryRepository(db), hostVulRepo, () => vulnDb.reader(), now);
+  const vulScans = new VulScanService(new VulScanTaskRepository(db), hostRepo, agents, matcher, {
+    offlineAfterMs: h.offlineAfterSeconds * 1000,
+    inventoryMaxAgeMs: h.inventoryMaxAgeSeconds * 1000,
+    inventoryTimeoutMs: h.inventoryTimeoutSeconds * 1000,
+  }, now);
+  const hosts = new HostService(hostRepo, h.offlineAfterSeconds * 1000, now);
+  const scanPolicies = new ScanPolicyService(new VulScanPolicyRepository(db), (projectId) => hosts.count(projectId), now);
   const services: Services = {
     identity: new IdentityService(identityRepo, credentialRepo, secrets, now),
     auth: new AuthService(identityRepo, credentialRepo, secrets, tokens, config.security.tokenTtlSeconds * 1000, now),
-    scanPolicies: new ScanPolicyService(new VulScanPolicyRepository(database.db), countHosts, now),
+    scanPolicies,
+    agents,
+    hosts,
+    vulScans,
+    hostVuls: new HostVulService(new VulListRepository(db), hostVulRepo, hostRepo, vulScans),
+    matcher,
+    scheduler: new PolicyScheduler(db, scanPolicies, vulScans, now),
   };
-  return { config, database, services, now, close: () => database.close() };
+  return {
+    config,
+    database,
+    services,
+    vulnDb,
+    now,
+    close: async () => {
+      vulnDb.close();
+      await database.close();
+    },
+  };
 }

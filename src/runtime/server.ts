@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import type { Config } from '../config/schema.js';
 import { createJobQueue } from '../jobs/create-queue.js';
-import { registerJobHandlers } from '../jobs/handlers.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { databaseReadiness } from './readiness.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { startBackground, type Background } from './background.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -33,11 +33,18 @@ export function queueOptions(config: Config, logger: Logger) {
 export async function startServer(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningServer> {
   const runtime = await openRuntime(config, options);
   const queue = createJobQueue(runtime.database, queueOptions(config, logger));
+  runtime.services.vulScans.useStarter(async (taskId) => {
+    await queue.enqueue('vulscan.task', { taskId }, { maxAttempts: 5 });
+  });
   const metrics = createMetrics(queue);
   const app = await buildApp({
     logger,
     auth: runtime.services.auth,
     scanPolicies: runtime.services.scanPolicies,
+    agents: runtime.services.agents,
+    hosts: runtime.services.hosts,
+    vulScans: runtime.services.vulScans,
+    hostVuls: runtime.services.hostVuls,
     metrics,
     bodyLimit: config.server.bodyLimitBytes,
     signatureMaxSkewSeconds: config.security.signatureMaxSkewSeconds,
@@ -47,14 +54,13 @@ export async function startServer(config: Config, logger: Logger, options: { now
     readiness: databaseReadiness(runtime.database),
   });
   // SQLite has no worker processes of its own, so the server always works its queue.
-  if (config.queue.inProcessWorkers || runtime.database.dialect === 'sqlite') {
-    registerJobHandlers(queue, { logger });
-    await queue.start();
-  }
+  let background: Background | undefined;
+  if (config.queue.inProcessWorkers || runtime.database.dialect === 'sqlite') background = await startBackground(runtime, queue, logger);
   let address: string;
   try {
     address = await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
+    await background?.stop();
     await queue.stop(0);
     await app.close();
     await runtime.close();
@@ -66,6 +72,7 @@ export async function startServer(config: Config, logger: Logger, options: { now
       const timeoutMs = config.server.shutdownTimeoutSeconds * 1000;
       logger.info({ timeoutMs }, 'shutting down: no new requests; finishing those in flight');
       await app.close();
+      await background?.stop();
       await queue.stop(timeoutMs);
       await runtime.close();
       logger.info('shutdown complete');

@@ -42,8 +42,13 @@ export class ScanPolicyService {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The policy in force: the stored one, or the HSS default for a project that never set one. */
+  async effective(projectId: string): Promise<VulScanPolicy> {
+    return (await this.policies.find(projectId)) ?? { ...DEFAULT_POLICY, updatedAt: 0 };
+  }
+
   async show(projectId: string): Promise<ScanPolicyView> {
-    const policy = (await this.policies.find(projectId)) ?? { ...DEFAULT_POLICY, updatedAt: 0 };
+    const policy = await this.effective(projectId);
     const totalHostNum = policy.scanRangeType === 'specific_host' ? policy.hostIds.length : await this.countHosts(projectId);
     const next =
       policy.status === 'open'

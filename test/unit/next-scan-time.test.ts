@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextScanTime, type ScanSchedule } from '../../src/jobs/schedule/next-scan-time.js';
+import { nextScanTime, previousScanTime, type ScanSchedule } from '../../src/jobs/schedule/next-scan-time.js';
 
 const utc = (iso: string) => Date.parse(iso);
 const schedule = (over: Partial<ScanSchedule>): ScanSchedule => ({
@@ -71,5 +71,30 @@ describe('nextScanTime', () => {
   it('returns null for a weekly or monthly policy without days', () => {
     assert.equal(nextScanTime(schedule({ period: 'one_week', dayPart: [] }), utc('2026-11-23T00:00:00Z')), null);
     assert.equal(nextScanTime(schedule({ period: 'one_month', dayPart: [] }), utc('2026-11-23T00:00:00Z')), null);
+  });
+});
+
+describe('previousScanTime (the slot the scheduler fires)', () => {
+  it('one_day: the slot exactly now counts; before it, yesterday\'s', () => {
+    const s = schedule({ hour: 3, minute: 30 });
+    assert.equal(previousScanTime(s, utc('2026-11-23T03:30:00Z')), utc('2026-11-23T03:30:00Z'));
+    assert.equal(previousScanTime(s, utc('2026-11-23T03:29:59Z')), utc('2026-11-22T03:30:00Z'));
+  });
+
+  it('one_week, Monday and Wednesday 22:00 in GMT+8: the latest of them in local time', () => {
+    const s = schedule({ period: 'one_week', dayPart: [1, 3], hour: 22, timezoneOffset: -480 });
+    // 2026-11-25 is a Wednesday; 22:00 GMT+8 is 14:00 UTC.
+    assert.equal(previousScanTime(s, utc('2026-11-25T15:00:00Z')), utc('2026-11-25T14:00:00Z'));
+    assert.equal(previousScanTime(s, utc('2026-11-25T13:00:00Z')), utc('2026-11-23T14:00:00Z'));
+    assert.equal(nextScanTime(s, utc('2026-11-25T15:00:00Z')), utc('2026-11-30T14:00:00Z'));
+  });
+
+  it('one_month on the 31st falls back to the last day of a short month', () => {
+    const s = schedule({ period: 'one_month', dayPart: [31], hour: 1 });
+    assert.equal(previousScanTime(s, utc('2026-12-05T00:00:00Z')), utc('2026-11-30T01:00:00Z'));
+  });
+
+  it('is null when a weekly policy names no day', () => {
+    assert.equal(previousScanTime(schedule({ period: 'one_week', dayPart: [] }), utc('2026-11-25T00:00:00Z')), null);
   });
 });

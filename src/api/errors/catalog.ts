@@ -13,6 +13,7 @@ export const errorCatalog = {
   'HSS.0013': { status: 403, summary: 'Insufficient permissions' },
   'HSS.0014': { status: 409, summary: 'Resource already exists' },
   'HSS.0041': { status: 500, summary: 'Internal query error' },
+  'HSS.1001': { status: 400, summary: 'The selected server is not associated with any agent' },
   'APIGW.0101': { status: 404, summary: 'The API does not exist or has not been published in the environment' },
   'APIGW.0301': { status: 401, summary: 'Incorrect IAM authentication information' },
   'APIGW.0307': { status: 401, summary: 'The token must be updated' },
@@ -25,6 +26,7 @@ export const codeForReason: Record<DomainErrorReason, ErrorCode> = {
   'not-found': 'HSS.0011',
   forbidden: 'HSS.0013',
   conflict: 'HSS.0014',
+  'no-agent': 'HSS.1001',
   unauthenticated: 'APIGW.0301',
   'token-expired': 'APIGW.0307',
 };

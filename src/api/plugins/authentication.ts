@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unauthenticated } from '../../domain/errors.js';
 import type { AuthService, Principal } from '../../services/auth-service.js';
+import type { Host } from '../../domain/host.js';
 import { parseSdkAuthorization, verifySdkSignature } from '../../security/aksk-signature.js';
 import { ApiError } from '../errors/api-error.js';
 
@@ -11,11 +12,15 @@ declare module 'fastify' {
     principal?: Principal;
     /** The body bytes exactly as received (AK/SK signatures cover them). */
     rawBody?: Buffer;
+    /** Set on agent routes: the host whose agent credentials came with the request. */
+    agentHost?: Host;
   }
 }
 
 export interface AuthenticationOptions {
   auth: AuthService;
+  /** Resolves agent credentials (`Authorization: OpenHSS-Agent …`) on agent routes. */
+  authenticateAgent: (authorization: string | undefined) => Promise<Host>;
   bodyLimit: number;
   signatureMaxSkewSeconds: number;
   now?: () => number;
@@ -41,6 +46,12 @@ async function readBody(stream: NodeJS.ReadableStream, limit: number): Promise<B
 const isPublic = (request: FastifyRequest): boolean => {
   const security = (request.routeOptions.schema as { security?: unknown[] } | undefined)?.security;
   return Array.isArray(security) && security.length === 0;
+};
+
+/** Agent routes say so the same way: `security: [{ agent: [] }]`. They take agent credentials only. */
+const isAgentRoute = (request: FastifyRequest): boolean => {
+  const security = (request.routeOptions.schema as { security?: Array<Record<string, unknown>> } | undefined)?.security;
+  return Array.isArray(security) && security.length === 1 && Object.keys(security[0] ?? {}).join() === 'agent';
 };
 
 const EMPTY = Buffer.alloc(0);
@@ -91,6 +102,10 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
 
   app.addHook('preParsing', async (request, _reply, payload) => {
     if (isPublic(request) || request.is404) return payload;
+    if (isAgentRoute(request)) {
+      request.agentHost = await options.authenticateAgent(single(request.headers.authorization));
+      return payload;
+    }
     const consumed = hasBody(request);
     const body = consumed ? await readBody(payload, options.bodyLimit) : EMPTY;
     request.rawBody = body;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { createJobQueue } from '../../jobs/create-queue.js';
-import { registerJobHandlers } from '../../jobs/handlers.js';
+import { startBackground } from '../../runtime/background.js';
 import { createLogger } from '../../observability/logger.js';
 import { firstStartMessage } from '../../runtime/first-start.js';
 import { openRuntime } from '../../runtime/runtime.js';
@@ -51,10 +51,13 @@ export function registerServeCommands(program: Command): void {
       const logger = createLogger(config.log.level);
       const runtime = await openRuntime(config);
       const queue = createJobQueue(runtime.database, queueOptions(config, logger));
-      registerJobHandlers(queue, { logger });
-      await queue.start();
+      runtime.services.vulScans.useStarter(async (taskId) => {
+        await queue.enqueue('vulscan.task', { taskId }, { maxAttempts: 5 });
+      });
+      const background = await startBackground(runtime, queue, logger);
       logger.info({ database: runtime.database.dialect, concurrency: config.queue.concurrency }, 'openhss worker started');
       onShutdownSignal(async () => {
+        await background.stop();
         await queue.stop(config.server.shutdownTimeoutSeconds * 1000);
         await runtime.close();
         logger.info('worker stopped');

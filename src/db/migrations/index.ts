@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as identity from './0001_identity.js';
 import * as jobs from './0002_jobs.js';
 import * as vulScanPolicies from './0003_vul_scan_policies.js';
+import * as hosts from './0004_hosts.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
   '0002_jobs': jobs,
   '0003_vul_scan_policies': vulScanPolicies,
+  '0004_hosts': hosts,
 };

@@ -41,20 +41,35 @@ function dayMatches(schedule: ScanSchedule, localDayStart: number, localAnchorDa
   }
 }
 
-/**
- * The first scheduled instant strictly after `now` (epoch ms), or null when
- * the schedule can never fire (a weekly or monthly policy with no days).
- * Fixed offsets only: HSS policies carry an offset, not a zone, so no DST.
- */
-export function nextScanTime(schedule: ScanSchedule, now: number): number | null {
+/** The scheduled instant nearest to `now` in one direction, within the search window. */
+function nearestSlot(schedule: ScanSchedule, now: number, direction: 1 | -1): number | null {
   const shift = -schedule.timezoneOffset * 60_000;
   const localNow = now + shift;
   const slot = (schedule.hour * 60 + schedule.minute) * 60_000;
   const localAnchorDay = floorDay(schedule.anchor + shift);
   const today = floorDay(localNow);
   for (let i = 0; i <= SEARCH_DAYS; i++) {
-    const dayStart = today + i * DAY_MS;
-    if (dayStart + slot > localNow && dayMatches(schedule, dayStart, localAnchorDay)) return dayStart + slot - shift;
+    const dayStart = today + direction * i * DAY_MS;
+    const onTime = direction === 1 ? dayStart + slot > localNow : dayStart + slot <= localNow;
+    if (onTime && dayMatches(schedule, dayStart, localAnchorDay)) return dayStart + slot - shift;
   }
   return null;
+}
+
+/**
+ * The first scheduled instant strictly after `now` (epoch ms), or null when
+ * the schedule can never fire (a weekly or monthly policy with no days).
+ * Fixed offsets only: HSS policies carry an offset, not a zone, so no DST.
+ */
+export function nextScanTime(schedule: ScanSchedule, now: number): number | null {
+  return nearestSlot(schedule, now, 1);
+}
+
+/**
+ * The last scheduled instant at or before `now`, or null when none falls in
+ * the search window. The scheduler fires this slot once; slots before it
+ * that were missed (the service was down) are not replayed one by one.
+ */
+export function previousScanTime(schedule: ScanSchedule, now: number): number | null {
+  return nearestSlot(schedule, now, -1);
 }

@@ -1,0 +1,123 @@
+/**
+ * The wire contract between `openhss agent` and the server, under
+ * `/agent/v1`. Both sides import this file, so a change here is a change of
+ * protocol: bump AGENT_PROTOCOL_VERSION when it stops being compatible.
+ *
+ * Routes (all JSON; times are epoch ms):
+ *   POST /agent/v1/enroll              public; body EnrollRequest → 201 EnrollResponse.
+ *                                      A used, expired or unknown token → 401 APIGW.0301.
+ *   PUT  /agent/v1/identity            body HostIdentity → 200 {}  (hostname, IPs, OS, kernel changed)
+ *   POST /agent/v1/inventory           body: gzip of JSON InventoryUpload, with
+ *                                      `Content-Type: application/json` and `Content-Encoding: gzip`
+ *                                      → 200 InventoryAccepted. Malformed → 400 HSS.0001, old inventory kept.
+ *   POST /agent/v1/inventory/unchanged body InventoryUnchanged → 200 InventoryAccepted, or
+ *                                      409 HSS.0014 when the server does not hold that hash (send it in full).
+ *   GET  /agent/v1/commands?wait_ms=N  long-poll, N 0–30000 (default 25000) → 200 CommandBatch
+ *                                      (empty `commands` when nothing arrived in time). Every poll
+ *                                      counts as a heartbeat: it is what makes the agent "online".
+ *
+ * Every route but enroll takes `Authorization: OpenHSS-Agent <agent_id>:<agent_secret>`.
+ * A deleted host or a wrong secret → 401 APIGW.0301: the agent should stop, not retry.
+ */
+import { createHash } from 'node:crypto';
+import type { OsRelease, Package } from '../domain/package.js';
+
+export const AGENT_PROTOCOL_VERSION = 1;
+export const AGENT_AUTH_SCHEME = 'OpenHSS-Agent';
+
+/** Largest inventory upload accepted, compressed and decompressed. */
+export const MAX_INVENTORY_GZIP_BYTES = 16 * 1024 * 1024;
+export const MAX_INVENTORY_JSON_BYTES = 128 * 1024 * 1024;
+/** Longest long-poll the server holds open. */
+export const MAX_COMMAND_WAIT_MS = 30_000;
+
+/** What the agent says about the machine it runs on. */
+export interface HostIdentity {
+  /** Stable machine id (e.g. /etc/machine-id); the server derives host_id from it when present. */
+  machine_id?: string;
+  host_name: string;
+  /** Every non-loopback address, IPv4 first. */
+  ips: string[];
+  os_type: 'Linux' | 'Windows';
+  /** e.g. "Debian GNU/Linux 12 (bookworm)". */
+  os_name: string;
+  os_version: string;
+  kernel: string;
+  agent_version: string;
+}
+
+export interface EnrollRequest {
+  token: string;
+  identity: HostIdentity;
+}
+
+export interface EnrollResponse {
+  agent_id: string;
+  host_id: string;
+  /** Shown once; the agent stores it 0600 and the server keeps only a hash. */
+  agent_secret: string;
+  /** How often the agent should upload even when not asked (ms). */
+  inventory_interval_ms: number;
+  /** The long-poll wait the agent should ask for (ms). */
+  poll_wait_ms: number;
+}
+
+export interface InventoryDocument {
+  os: OsRelease | null;
+  packages: Package[];
+}
+
+export interface InventoryUpload extends InventoryDocument {
+  /** inventoryHash() of `os` and `packages`; the server recomputes it and refuses a mismatch. */
+  content_hash: string;
+  collected_at: number;
+  warnings: string[];
+  /** Set when the upload answers a command. */
+  command_id?: string;
+}
+
+export interface InventoryUnchanged {
+  content_hash: string;
+  collected_at: number;
+  command_id?: string;
+}
+
+export interface InventoryAccepted {
+  /** False when the content hash equals the stored one. */
+  changed: boolean;
+  content_hash: string;
+}
+
+export type AgentCommandType = 'collect_inventory';
+
+export interface AgentCommand {
+  id: string;
+  type: AgentCommandType;
+  issued_at: number;
+}
+
+export interface CommandBatch {
+  commands: AgentCommand[];
+}
+
+/** A deterministic JSON text: object keys sorted, so equal data hashes equally on both sides. */
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+const packageKey = (p: Package): string => `${p.type}\u0000${p.name}\u0000${p.version}\u0000${p.location.path}`;
+
+/** The content hash of an inventory: sha256 hex over canonical JSON of the OS and the packages in a fixed order. */
+export function inventoryHash(document: InventoryDocument): string {
+  const packages = [...document.packages].sort((a, b) => {
+    const ka = packageKey(a);
+    const kb = packageKey(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  return createHash('sha256').update(canonicalJson({ os: document.os, packages })).digest('hex');
+}

@@ -1,0 +1,147 @@
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
+
+/** Hosts, their agents and inventories, host vulnerabilities and vulnerability scan tasks. */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  const blob = db.getExecutor().adapter instanceof PostgresAdapter ? sql`bytea` : sql`blob`;
+
+  await db.schema
+    .createTable('agent_enrolment_tokens')
+    .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('projects.id'))
+    .addColumn('enterprise_project_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('token_hash', 'varchar(64)', (c) => c.notNull().unique())
+    .addColumn('description', 'varchar(256)', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addColumn('used_at', 'bigint')
+    .addColumn('used_by_host', 'varchar(64)')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('hosts')
+    .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('projects.id'))
+    .addColumn('enterprise_project_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('agent_id', 'varchar(64)', (c) => c.notNull().unique())
+    .addColumn('agent_secret_hash', 'varchar(64)', (c) => c.notNull())
+    .addColumn('machine_id', 'varchar(128)')
+    .addColumn('host_name', 'varchar(256)', (c) => c.notNull())
+    .addColumn('os_type', 'varchar(16)', (c) => c.notNull())
+    .addColumn('os_name', 'varchar(256)', (c) => c.notNull())
+    .addColumn('os_version', 'varchar(128)', (c) => c.notNull())
+    .addColumn('kernel', 'varchar(256)', (c) => c.notNull())
+    .addColumn('ips', 'text', (c) => c.notNull())
+    .addColumn('private_ip', 'varchar(64)', (c) => c.notNull())
+    .addColumn('public_ip', 'varchar(64)', (c) => c.notNull())
+    .addColumn('asset_value', 'varchar(16)', (c) => c.notNull())
+    .addColumn('agent_version', 'varchar(64)', (c) => c.notNull())
+    .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+    .addColumn('inventory_hash', 'varchar(64)')
+    .addColumn('inventory_at', 'bigint')
+    .addColumn('last_scan_at', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('hosts_project').on('hosts').columns(['project_id', 'created_at']).execute();
+
+  await db.schema
+    .createTable('host_inventories')
+    .addColumn('host_id', 'varchar(64)', (c) => c.primaryKey().references('hosts.id').onDelete('cascade'))
+    .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('content_hash', 'varchar(64)', (c) => c.notNull())
+    .addColumn('package_count', 'integer', (c) => c.notNull())
+    // gzip of the JSON InventoryDocument: a host's packages are read and written whole.
+    .addColumn('document', blob, (c) => c.notNull())
+    .addColumn('warnings', 'text', (c) => c.notNull())
+    .addColumn('collected_at', 'bigint', (c) => c.notNull())
+    .addColumn('uploaded_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('agent_commands')
+    .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('host_id', 'varchar(64)', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+    .addColumn('type', 'varchar(32)', (c) => c.notNull())
+    .addColumn('state', 'varchar(16)', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('delivered_at', 'bigint')
+    .addColumn('done_at', 'bigint')
+    .execute();
+  await db.schema.createIndex('agent_commands_pending').on('agent_commands').columns(['host_id', 'state']).execute();
+
+  await db.schema
+    .createTable('vul_info')
+    .addColumn('vul_id', 'varchar(128)', (c) => c.primaryKey())
+    .addColumn('title', 'text', (c) => c.notNull())
+    .addColumn('description', 'text', (c) => c.notNull())
+    .addColumn('url', 'text', (c) => c.notNull())
+    .addColumn('severity', 'varchar(16)', (c) => c.notNull())
+    .addColumn('cvss_score', 'real')
+    .addColumn('cve_ids', 'text', (c) => c.notNull())
+    .addColumn('kev', 'integer', (c) => c.notNull())
+    .addColumn('data_source', 'varchar(128)', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('host_vuls')
+    .addColumn('host_id', 'varchar(64)', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+    .addColumn('vul_id', 'varchar(128)', (c) => c.notNull())
+    .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('vul_type', 'varchar(16)', (c) => c.notNull())
+    .addColumn('severity', 'varchar(16)', (c) => c.notNull())
+    .addColumn('urgent', 'integer', (c) => c.notNull())
+    // JSON [{name, version, fixed_version, path, type}] of the affected packages on this host.
+    .addColumn('packages', 'text', (c) => c.notNull())
+    .addColumn('fingerprint', 'varchar(64)', (c) => c.notNull())
+    .addColumn('status', 'varchar(32)', (c) => c.notNull())
+    .addColumn('handled_fingerprint', 'varchar(64)')
+    .addColumn('remark', 'varchar(512)')
+    .addColumn('first_scan_time', 'bigint', (c) => c.notNull())
+    .addColumn('scan_time', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('host_vuls_pk', ['host_id', 'vul_id'])
+    .execute();
+  await db.schema.createIndex('host_vuls_project_vul').on('host_vuls').columns(['project_id', 'vul_id']).execute();
+
+  await db.schema
+    .createTable('vul_scan_tasks')
+    .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('projects.id'))
+    .addColumn('scan_type', 'varchar(16)', (c) => c.notNull())
+    .addColumn('scan_vul_types', 'text', (c) => c.notNull())
+    .addColumn('urgent_vul_ids', 'text', (c) => c.notNull())
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('start_time', 'bigint', (c) => c.notNull())
+    .addColumn('end_time', 'bigint')
+    .addColumn('host_num', 'integer', (c) => c.notNull())
+    .addColumn('scanning_host_num', 'integer', (c) => c.notNull())
+    .addColumn('success_host_num', 'integer', (c) => c.notNull())
+    .addColumn('failed_host_num', 'integer', (c) => c.notNull())
+    // The policy slot a scheduled task was created for: one task per project and slot, however many schedulers race.
+    .addColumn('schedule_slot', 'bigint')
+    .addColumn('deadline', 'bigint', (c) => c.notNull())
+    .addUniqueConstraint('vul_scan_tasks_slot', ['project_id', 'schedule_slot'])
+    .execute();
+  await db.schema.createIndex('vul_scan_tasks_list').on('vul_scan_tasks').columns(['project_id', 'start_time']).execute();
+  await db.schema.createIndex('vul_scan_tasks_running').on('vul_scan_tasks').columns(['status', 'deadline']).execute();
+
+  await db.schema
+    .createTable('vul_scan_task_hosts')
+    .addColumn('task_id', 'varchar(64)', (c) => c.notNull().references('vul_scan_tasks.id').onDelete('cascade'))
+    .addColumn('host_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('scan_status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('failed_reasons', 'text', (c) => c.notNull())
+    .addColumn('command_id', 'varchar(64)')
+    .addColumn('started_at', 'bigint', (c) => c.notNull())
+    .addColumn('finished_at', 'bigint')
+    .addPrimaryKeyConstraint('vul_scan_task_hosts_pk', ['task_id', 'host_id'])
+    .execute();
+  await db.schema.createIndex('vul_scan_task_hosts_host').on('vul_scan_task_hosts').columns(['host_id', 'scan_status']).execute();
+
+  await db.schema
+    .createTable('vul_scan_throughput')
+    .addColumn('project_id', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('ms_per_host', 'real', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+}

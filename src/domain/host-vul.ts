@@ -1,0 +1,63 @@
+import type { VulType } from './vulnerability.js';
+
+/** HSS's handling states of a vulnerability on a host; openhss uses the ones it can make true. */
+export const HOST_VUL_STATUSES = [
+  'vul_status_unfix',
+  'vul_status_ignored',
+  'vul_status_verified',
+  'vul_status_fixing',
+  'vul_status_fixed',
+  'vul_status_reboot',
+  'vul_status_failed',
+  'vul_status_fix_after_reboot',
+] as const;
+export type HostVulStatus = (typeof HOST_VUL_STATUSES)[number];
+
+/** Statuses that count as handled: someone decided about the vulnerability. */
+export const HANDLED_STATUSES: readonly HostVulStatus[] = ['vul_status_ignored', 'vul_status_fixed'];
+
+export const HSS_SEVERITIES = ['Critical', 'High', 'Medium', 'Low'] as const;
+export type HssSeverity = (typeof HSS_SEVERITIES)[number];
+
+/** The vulnerability types a stored host vulnerability can have; urgent is a flag across both. */
+export type StoredVulType = Extract<VulType, 'linux_vul' | 'app_vul'>;
+
+export interface AffectedApp {
+  name: string;
+  version: string;
+  fixed_version: string | null;
+  path: string;
+  type: string;
+}
+
+/** One vulnerability on one host, with the packages that carry it. */
+export interface HostVul {
+  hostId: string;
+  vulId: string;
+  projectId: string;
+  vulType: StoredVulType;
+  severity: HssSeverity;
+  /** Known exploited (CISA KEV). */
+  urgent: boolean;
+  packages: AffectedApp[];
+  /** Hash of the affected packages' names and versions: a handling decision holds while it is unchanged. */
+  fingerprint: string;
+  status: HostVulStatus;
+  handledFingerprint: string | null;
+  remark: string | null;
+  firstScanTime: number;
+  scanTime: number;
+}
+
+/** What openhss shows about a vulnerability, from the vulnerability DB. */
+export interface VulInfo {
+  vulId: string;
+  title: string;
+  description: string;
+  url: string;
+  severity: HssSeverity;
+  cvssScore: number | null;
+  cveIds: string[];
+  kev: boolean;
+  dataSource: string;
+}

@@ -1,0 +1,33 @@
+import type { Kysely } from 'kysely';
+import type { AgentCommand, AgentCommandType } from '../agent/protocol.js';
+import type { DB } from '../db/schema.js';
+
+/** Commands waiting for an agent's next poll. */
+export class AgentCommandRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async insert(id: string, hostId: string, type: AgentCommandType, now: number): Promise<void> {
+    await this.db.insertInto('agent_commands').values({ id, host_id: hostId, type, state: 'pending', created_at: now, delivered_at: null, done_at: null }).execute();
+  }
+
+  /** Hands the host's pending commands over, marking them delivered so no other poll gets them too. */
+  async takePending(hostId: string, now: number): Promise<AgentCommand[]> {
+    const rows = await this.db
+      .updateTable('agent_commands')
+      .set({ state: 'delivered', delivered_at: now })
+      .where('host_id', '=', hostId)
+      .where('state', '=', 'pending')
+      .returning(['id', 'type', 'created_at'])
+      .execute();
+    return rows.map((r) => ({ id: r.id, type: r.type as AgentCommandType, issued_at: Number(r.created_at) })).sort((a, b) => a.issued_at - b.issued_at);
+  }
+
+  async hasPending(hostId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('agent_commands').select('id').where('host_id', '=', hostId).where('state', '=', 'pending').executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async markDone(hostId: string, commandId: string, now: number): Promise<void> {
+    await this.db.updateTable('agent_commands').set({ state: 'done', done_at: now }).where('id', '=', commandId).where('host_id', '=', hostId).execute();
+  }
+}

@@ -1,0 +1,68 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Kysely } from 'kysely';
+import type { InventoryDocument } from '../agent/protocol.js';
+import type { DB } from '../db/schema.js';
+
+export interface StoredInventory extends InventoryDocument {
+  hostId: string;
+  contentHash: string;
+  collectedAt: number;
+  uploadedAt: number;
+  warnings: string[];
+}
+
+/** The last inventory each host reported, stored whole (gzip JSON): it is always read and written as one. */
+export class HostInventoryRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Replaces the host's inventory and records its hash on the host, atomically. */
+  async save(projectId: string, inventory: StoredInventory): Promise<void> {
+    const document = gzipSync(JSON.stringify({ os: inventory.os, packages: inventory.packages }), { level: 6 });
+    const values = {
+      project_id: projectId,
+      content_hash: inventory.contentHash,
+      package_count: inventory.packages.length,
+      document,
+      warnings: JSON.stringify(inventory.warnings),
+      collected_at: inventory.collectedAt,
+      uploaded_at: inventory.uploadedAt,
+    };
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('host_inventories')
+        .values({ host_id: inventory.hostId, ...values })
+        .onConflict((oc) => oc.column('host_id').doUpdateSet(values))
+        .execute();
+      await tx
+        .updateTable('hosts')
+        .set({ inventory_hash: inventory.contentHash, inventory_at: inventory.uploadedAt, last_seen_at: inventory.uploadedAt })
+        .where('id', '=', inventory.hostId)
+        .execute();
+    });
+  }
+
+  /** The agent re-sent an unchanged inventory: only its freshness moves. */
+  async markFresh(hostId: string, collectedAt: number, now: number): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('host_inventories').set({ collected_at: collectedAt, uploaded_at: now }).where('host_id', '=', hostId).execute();
+      await tx.updateTable('hosts').set({ inventory_at: now, last_seen_at: now }).where('id', '=', hostId).execute();
+    });
+  }
+
+  async load(hostIds: string[]): Promise<StoredInventory[]> {
+    if (hostIds.length === 0) return [];
+    const rows = await this.db.selectFrom('host_inventories').selectAll().where('host_id', 'in', hostIds).execute();
+    return rows.map((r) => {
+      const document = JSON.parse(gunzipSync(r.document).toString('utf8')) as InventoryDocument;
+      return {
+        hostId: r.host_id,
+        contentHash: r.content_hash,
+        collectedAt: Number(r.collected_at),
+        uploadedAt: Number(r.uploaded_at),
+        warnings: JSON.parse(r.warnings) as string[],
+        os: document.os,
+        packages: document.packages,
+      };
+    });
+  }
+}

@@ -1,0 +1,171 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, HostsTable } from '../db/schema.js';
+import type { AssetValue, Host } from '../domain/host.js';
+
+/** What an agent reports about its host. */
+export type HostIdentityUpdate = Pick<Host, 'machineId' | 'hostName' | 'osType' | 'osName' | 'osVersion' | 'kernel' | 'ips' | 'privateIp' | 'agentVersion'>;
+
+export interface HostFilter {
+  enterpriseProjectIds?: string[] | null;
+  hostName?: string;
+  hostIp?: string;
+  hostId?: string;
+  assetValue?: AssetValue;
+  /** Hosts seen at or after this instant count as online. */
+  onlineSince?: number;
+  agentStatus?: 'online' | 'offline';
+}
+
+/** Hosts and their agents' credentials. */
+export class HostRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async insert(host: Host, agentSecretHash: string): Promise<void> {
+    await this.db.insertInto('hosts').values({ ...toColumns(host), agent_secret_hash: agentSecretHash }).execute();
+  }
+
+  async findByAgentId(agentId: string): Promise<(Host & { agentSecretHash: string }) | undefined> {
+    const row = await this.db.selectFrom('hosts').selectAll().where('agent_id', '=', agentId).executeTakeFirst();
+    return row && { ...toHost(row), agentSecretHash: row.agent_secret_hash };
+  }
+
+  async findByMachineId(projectId: string, machineId: string): Promise<Host | undefined> {
+    const row = await this.db.selectFrom('hosts').selectAll().where('project_id', '=', projectId).where('machine_id', '=', machineId).executeTakeFirst();
+    return row && toHost(row);
+  }
+
+  async find(projectId: string, hostId: string): Promise<Host | undefined> {
+    const row = await this.db.selectFrom('hosts').selectAll().where('project_id', '=', projectId).where('id', '=', hostId).executeTakeFirst();
+    return row && toHost(row);
+  }
+
+  async findMany(projectId: string, ids: { hostIds?: string[]; agentIds?: string[] }): Promise<Host[]> {
+    let query = this.db.selectFrom('hosts').selectAll().where('project_id', '=', projectId);
+    if (ids.hostIds) query = query.where('id', 'in', ids.hostIds.length > 0 ? ids.hostIds : ['']);
+    if (ids.agentIds) query = query.where('agent_id', 'in', ids.agentIds.length > 0 ? ids.agentIds : ['']);
+    return (await query.orderBy('created_at').execute()).map(toHost);
+  }
+
+  /** Re-enrolment of a known machine: new agent id and secret, same host and history. */
+  async replaceAgent(hostId: string, agentId: string, agentSecretHash: string, enterpriseProjectId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('hosts')
+      .set({ agent_id: agentId, agent_secret_hash: agentSecretHash, enterprise_project_id: enterpriseProjectId, last_seen_at: now })
+      .where('id', '=', hostId)
+      .execute();
+  }
+
+  async updateIdentity(hostId: string, identity: HostIdentityUpdate, now: number): Promise<void> {
+    await this.db
+      .updateTable('hosts')
+      .set({
+        machine_id: identity.machineId,
+        host_name: identity.hostName,
+        os_type: identity.osType,
+        os_name: identity.osName,
+        os_version: identity.osVersion,
+        kernel: identity.kernel,
+        ips: JSON.stringify(identity.ips),
+        private_ip: identity.privateIp,
+        agent_version: identity.agentVersion,
+        last_seen_at: now,
+      })
+      .where('id', '=', hostId)
+      .execute();
+  }
+
+  async touch(hostId: string, now: number): Promise<void> {
+    await this.db.updateTable('hosts').set({ last_seen_at: now }).where('id', '=', hostId).execute();
+  }
+
+  async setAssetValue(projectId: string, hostIds: string[], assetValue: AssetValue): Promise<number> {
+    const result = await this.db.updateTable('hosts').set({ asset_value: assetValue }).where('project_id', '=', projectId).where('id', 'in', hostIds).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async markScanned(hostIds: string[], now: number): Promise<void> {
+    if (hostIds.length === 0) return;
+    await this.db.updateTable('hosts').set({ last_scan_at: now }).where('id', 'in', hostIds).execute();
+  }
+
+  async list(projectId: string, filter: HostFilter, page: { offset: number; limit: number }): Promise<{ total: number; hosts: Host[] }> {
+    let query = this.db.selectFrom('hosts').where('project_id', '=', projectId);
+    if (filter.enterpriseProjectIds) query = query.where('enterprise_project_id', 'in', filter.enterpriseProjectIds);
+    if (filter.hostName) query = query.where('host_name', 'like', `%${escapeLike(filter.hostName)}%`);
+    if (filter.hostIp) query = query.where('ips', 'like', `%${escapeLike(filter.hostIp)}%`);
+    if (filter.hostId) query = query.where('id', '=', filter.hostId);
+    if (filter.assetValue) query = query.where('asset_value', '=', filter.assetValue);
+    if (filter.agentStatus && filter.onlineSince !== undefined) query = query.where('last_seen_at', filter.agentStatus === 'online' ? '>=' : '<', filter.onlineSince);
+    const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await query.selectAll().orderBy('created_at', 'desc').orderBy('id').offset(page.offset).limit(page.limit).execute();
+    return { total: Number(total.n), hosts: rows.map(toHost) };
+  }
+
+  async count(projectId: string): Promise<number> {
+    const row = await this.db.selectFrom('hosts').where('project_id', '=', projectId).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async allIds(projectId: string): Promise<string[]> {
+    return (await this.db.selectFrom('hosts').select('id').where('project_id', '=', projectId).orderBy('created_at').execute()).map((r) => r.id);
+  }
+
+  /** Every host with an inventory, for re-matching after a vulnerability DB update. */
+  async idsWithInventory(): Promise<Array<{ id: string; projectId: string }>> {
+    const rows = await this.db.selectFrom('hosts').select(['id', 'project_id']).where('inventory_hash', 'is not', null).orderBy('project_id').execute();
+    return rows.map((r) => ({ id: r.id, projectId: r.project_id }));
+  }
+}
+
+/** Substring filters match the user's text, not patterns: LIKE wildcards in it are dropped (escaping differs between SQLite and PostgreSQL). */
+const escapeLike = (text: string): string => text.replace(/[%_\\]/g, '');
+
+function toColumns(host: Host): Omit<HostsTable, 'agent_secret_hash'> {
+  return {
+    id: host.id,
+    project_id: host.projectId,
+    enterprise_project_id: host.enterpriseProjectId,
+    agent_id: host.agentId,
+    machine_id: host.machineId,
+    host_name: host.hostName,
+    os_type: host.osType,
+    os_name: host.osName,
+    os_version: host.osVersion,
+    kernel: host.kernel,
+    ips: JSON.stringify(host.ips),
+    private_ip: host.privateIp,
+    public_ip: host.publicIp,
+    asset_value: host.assetValue,
+    agent_version: host.agentVersion,
+    last_seen_at: host.lastSeenAt,
+    inventory_hash: host.inventoryHash,
+    inventory_at: host.inventoryAt,
+    last_scan_at: host.lastScanAt,
+    created_at: host.createdAt,
+  };
+}
+
+export function toHost(r: Selectable<HostsTable>): Host {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    enterpriseProjectId: r.enterprise_project_id,
+    agentId: r.agent_id,
+    machineId: r.machine_id,
+    hostName: r.host_name,
+    osType: r.os_type,
+    osName: r.os_name,
+    osVersion: r.os_version,
+    kernel: r.kernel,
+    ips: JSON.parse(r.ips) as string[],
+    privateIp: r.private_ip,
+    publicIp: r.public_ip,
+    assetValue: r.asset_value as AssetValue,
+    agentVersion: r.agent_version,
+    lastSeenAt: Number(r.last_seen_at),
+    inventoryHash: r.inventory_hash,
+    inventoryAt: r.inventory_at === null ? null : Number(r.inventory_at),
+    lastScanAt: r.last_scan_at === null ? null : Number(r.last_scan_at),
+    createdAt: Number(r.created_at),
+  };
+}
