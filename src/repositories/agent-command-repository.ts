@@ -22,9 +22,10 @@ export class AgentCommandRepository {
     return rows.map((r) => ({ id: r.id, type: r.type as AgentCommandType, issued_at: Number(r.created_at) })).sort((a, b) => a.issued_at - b.issued_at);
   }
 
-  async hasPending(hostId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('agent_commands').select('id').where('host_id', '=', hostId).where('state', '=', 'pending').executeTakeFirst();
-    return row !== undefined;
+  /** Hosts with a pending command created at or after `since`. */
+  async hostsWithPendingSince(since: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('agent_commands').select('host_id').distinct().where('state', '=', 'pending').where('created_at', '>=', since).execute();
+    return rows.map((r) => r.host_id);
   }
 
   async markDone(hostId: string, commandId: string, now: number): Promise<void> {

@@ -16,6 +16,8 @@ export interface HostFilter {
   agentStatus?: 'online' | 'offline';
 }
 
+const ID_CHUNK = 1000;
+
 /** Hosts and their agents' credentials. */
 export class HostRepository {
   constructor(private readonly db: Kysely<DB>) {}
@@ -39,11 +41,14 @@ export class HostRepository {
     return row && toHost(row);
   }
 
+  /** The project's hosts, or those named by host or agent id (any number: looked up in chunks, under SQLite's parameter limit). */
   async findMany(projectId: string, ids: { hostIds?: string[]; agentIds?: string[] }): Promise<Host[]> {
-    let query = this.db.selectFrom('hosts').selectAll().where('project_id', '=', projectId);
-    if (ids.hostIds) query = query.where('id', 'in', ids.hostIds.length > 0 ? ids.hostIds : ['']);
-    if (ids.agentIds) query = query.where('agent_id', 'in', ids.agentIds.length > 0 ? ids.agentIds : ['']);
-    return (await query.orderBy('created_at').execute()).map(toHost);
+    const base = this.db.selectFrom('hosts').selectAll().where('project_id', '=', projectId);
+    const named = ids.hostIds ? { column: 'id' as const, values: ids.hostIds } : ids.agentIds ? { column: 'agent_id' as const, values: ids.agentIds } : undefined;
+    if (!named) return (await base.orderBy('created_at').execute()).map(toHost);
+    const rows = [];
+    for (let i = 0; i < named.values.length; i += ID_CHUNK) rows.push(...(await base.where(named.column, 'in', named.values.slice(i, i + ID_CHUNK)).execute()));
+    return rows.sort((a, b) => Number(a.created_at) - Number(b.created_at)).map(toHost);
   }
 
   /** Re-enrolment of a known machine: new agent id and secret, same host and history. */

@@ -24,8 +24,10 @@ export interface IssuedEnrolmentToken {
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-/** How often a waiting long-poll looks at the database, for commands created by another process. */
-const POLL_RECHECK_MS = 1000;
+/** How often waiting long-polls look at the database for commands created by another process. */
+const WATCH_INTERVAL_MS = 1000;
+/** Commands are looked for a little before the last check too, so one committed during it is not missed. */
+const WATCH_OVERLAP_MS = 2000;
 
 function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex');
@@ -44,6 +46,9 @@ function privateIpOf(ips: string[]): string {
  */
 export class AgentService {
   private readonly events = new EventEmitter();
+  /** Hosts with a long-poll waiting in this process, and how many. */
+  private readonly waiting = new Map<string, number>();
+  private watcher: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly tokens: EnrolmentTokenRepository,
@@ -158,13 +163,13 @@ export class AgentService {
 
   /** Long-poll: returns as soon as a command is waiting, or empty after waitMs. Each poll is a heartbeat. */
   async pollCommands(host: Host, waitMs: number, signal: AbortSignal): Promise<AgentCommand[]> {
+    await this.hosts.touch(host.id, this.now());
     const deadline = Date.now() + waitMs;
     for (;;) {
-      await this.hosts.touch(host.id, this.now());
       const commands = await this.commands.takePending(host.id, this.now());
       const left = deadline - Date.now();
       if (commands.length > 0 || left <= 0 || signal.aborted) return commands;
-      await this.waitForCommand(host.id, Math.min(left, POLL_RECHECK_MS), signal);
+      await this.waitForCommand(host.id, left, signal);
     }
   }
 
@@ -181,11 +186,16 @@ export class AgentService {
   }
 
   private waitForCommand(hostId: string, ms: number, signal: AbortSignal): Promise<void> {
+    this.waiting.set(hostId, (this.waiting.get(hostId) ?? 0) + 1);
+    this.watchOtherProcesses();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.events.off('command', onCommand);
         signal.removeEventListener('abort', done);
+        const left = (this.waiting.get(hostId) ?? 1) - 1;
+        if (left > 0) this.waiting.set(hostId, left);
+        else this.waiting.delete(hostId);
         resolve();
       };
       const onCommand = (id: string) => {
@@ -195,6 +205,32 @@ export class AgentService {
       this.events.on('command', onCommand);
       signal.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /**
+   * Commands created by another process (a worker on PostgreSQL) raise no
+   * event here: while polls wait, one query a second looks for new pending
+   * commands of the waiting hosts and wakes them.
+   */
+  private watchOtherProcesses(): void {
+    if (this.watcher) return;
+    let since = this.now() - WATCH_OVERLAP_MS;
+    this.watcher = setInterval(() => {
+      if (this.waiting.size === 0) {
+        clearInterval(this.watcher);
+        this.watcher = undefined;
+        return;
+      }
+      const checkFrom = since;
+      since = this.now() - WATCH_OVERLAP_MS;
+      this.commands.hostsWithPendingSince(checkFrom).then(
+        (hostIds) => {
+          for (const id of hostIds) if (this.waiting.has(id)) this.events.emit('command', id);
+        },
+        () => undefined,
+      );
+    }, WATCH_INTERVAL_MS);
+    this.watcher.unref();
   }
 }
 

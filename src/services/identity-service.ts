@@ -167,6 +167,11 @@ export class IdentityService {
     return (await this.identity.findProject(domainId, { id: ref })) ?? this.requireProject(domainId, { name: ref });
   }
 
+  /** A project named by id or name within a domain named by name (CLI commands). */
+  async resolveProjectIn(domainName: string, ref: string): Promise<ProjectRow> {
+    return this.resolveProject((await this.requireDomain(domainName)).id, ref);
+  }
+
   private async requireDomain(name: string): Promise<DomainRow> {
     const domain = await this.identity.findDomainByName(name);
     if (!domain) throw notFound(`Domain ${name} does not exist`);

@@ -1,16 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
 import { newPassword } from '../../domain/ids.js';
-import { openRuntime, type Runtime } from '../../runtime/runtime.js';
-
-async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await openRuntime(loadConfig());
-  try {
-    return await work(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
+import { withRuntime } from '../with-runtime.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -66,7 +66,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('delivered_at', 'bigint')
     .addColumn('done_at', 'bigint')
     .execute();
-  await db.schema.createIndex('agent_commands_pending').on('agent_commands').columns(['host_id', 'state']).execute();
+  await db.schema.createIndex('agent_commands_host').on('agent_commands').columns(['host_id', 'state']).execute();
+  await db.schema.createIndex('agent_commands_new').on('agent_commands').columns(['state', 'created_at']).execute();
 
   await db.schema
     .createTable('vul_info')

@@ -8,6 +8,7 @@ import { backends } from '../../support/databases.js';
 import { agentAuth, createEnrolmentToken, deb, enroll, identity, inventoryOf, npm, uploadInventory } from '../../support/hosts.js';
 import { importPath } from '../../../src/vulndb/index.js';
 import type { EnrollResponse } from '../../../src/agent/protocol.js';
+import { AgentCommandRepository } from '../../../src/repositories/agent-command-repository.js';
 
 interface TaskList {
   total_num: number;
@@ -170,6 +171,18 @@ for (const backend of backends) {
       await t.runtime.services.vulScans.monitor();
       const row = await taskRow(taskId);
       assert.deepEqual([row.status, row.success_host_num], ['finished', 1]);
+    });
+
+    it('a long-poll wakes for a command another process created (no in-process event)', async () => {
+      const hostId = (await t.runtime.services.hosts.list(pid, {}, { offset: 0, limit: 10 })).hosts.find((h) => h.agentId === a.agent_id)!.id;
+      const started = Date.now();
+      const poll = t.app.inject({ method: 'GET', url: '/agent/v1/commands?wait_ms=20000', headers: agentAuth(a) });
+      await new Promise((r) => setTimeout(r, 300));
+      // Written straight to the table, as a worker process sharing the database would.
+      await new AgentCommandRepository(t.runtime.database.db).insert('c0ffee00c0ffee00c0ffee00c0ffee00', hostId, 'collect_inventory', t.clock.now());
+      const res = await poll;
+      assert.deepEqual((res.json() as { commands: Array<{ id: string }> }).commands.map((c) => c.id), ['c0ffee00c0ffee00c0ffee00c0ffee00']);
+      assert.ok(Date.now() - started < 10_000, 'woken well before the 20 s wait ran out');
     });
 
     it('ignore holds across a re-scan of the same packages and is cleared when the package changes', async () => {
