@@ -7,6 +7,8 @@ import { registerServeCommands } from './commands/serve.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerScanCommands } from './commands/scan.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerAgentCommands } from './commands/agent.js';
+import { registerHostCommands } from './commands/hosts.js';
 
 const program = new Command()
   .name('openhss')
@@ -18,6 +20,8 @@ registerServeCommands(program);
 registerIdentityCommands(program);
 registerScanCommands(program);
 registerDbCommands(program);
+registerAgentCommands(program);
+registerHostCommands(program);
 
 try {
   await program.parseAsync(process.argv);

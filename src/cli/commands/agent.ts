@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { serverBaseUrl } from '../../agent/client/agent-http.js';
+import { collectInventory } from '../../agent/client/collect.js';
+import { DEFAULT_STATE_DIR } from '../../agent/client/credentials-store.js';
+import { AgentSetupError, runAgent } from '../../agent/client/run-agent.js';
+import { createLogger } from '../../observability/logger.js';
+import { loadConfig } from '../../config/load.js';
+
+interface AgentOptions {
+  server?: string;
+  token?: string;
+  tokenFile?: string;
+  stateDir: string;
+  root: string;
+  exclude?: string[];
+  once?: boolean;
+  intervalSeconds?: string;
+}
+
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+function parseInterval(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 1) throw new AgentSetupError(`--interval-seconds: ${value} is not a number of seconds (1 or more)`);
+  return Math.round(seconds * 1000);
+}
+
+async function readToken(options: AgentOptions): Promise<string | undefined> {
+  if (options.token !== undefined && options.tokenFile !== undefined) throw new AgentSetupError('give --token or --token-file, not both');
+  if (options.tokenFile === undefined) return options.token?.trim() || undefined;
+  try {
+    return (await readFile(options.tokenFile, 'utf8')).trim() || undefined;
+  } catch (error) {
+    throw new AgentSetupError(`--token-file: cannot read ${options.tokenFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+async function once(options: AgentOptions): Promise<void> {
+  const upload = await collectInventory({ root: resolve(options.root), excludes: options.exclude ?? [] });
+  process.stdout.write(`${JSON.stringify(upload, null, 2)}\n`);
+}
+
+async function serve(options: AgentOptions): Promise<number> {
+  if (!options.server) throw new AgentSetupError('--server URL is required (or --once to only print the inventory)');
+  // Checked before the token is read, so a typo in the URL is reported as such.
+  serverBaseUrl(options.server);
+  const intervalMs = parseInterval(options.intervalSeconds);
+  const token = await readToken(options);
+  // Standard output is left for --once; the agent's log goes to standard error, one line per event.
+  const logger = createLogger(loadConfig().log.level, pino.destination({ dest: 2, sync: true })).child({ component: 'agent' });
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ event: 'signal', signal }, `${signal} received; stopping`);
+    controller.abort();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    return await runAgent({
+      server: options.server,
+      ...(token !== undefined ? { token } : {}),
+      stateDir: resolve(options.stateDir),
+      root: resolve(options.root),
+      excludes: options.exclude ?? [],
+      ...(intervalMs !== undefined ? { intervalMs } : {}),
+      signal: controller.signal,
+      logger,
+    });
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+}
+
+export function registerAgentCommands(program: Command): void {
+  program
+    .command('agent')
+    .description('Run the host agent: enrol with a server, upload this host\'s package inventory and answer its commands')
+    .option('--server <url>', 'the openhss server, e.g. https://openhss.example:8443')
+    .option('--token <token>', 'one-time enrolment token (visible in the process list; prefer --token-file)')
+    .option('--token-file <file>', 'read the enrolment token from this file')
+    .option('--state-dir <dir>', 'where the agent keeps its credentials', DEFAULT_STATE_DIR)
+    .option('--root <dir>', 'the host\'s root file system (e.g. /host when run in a container)', '/')
+    .option('--exclude <path...>', 'directories under the root not to inventory (besides proc, sys, dev, run, tmp…)')
+    .option('--once', 'collect the inventory, print the upload it would send as JSON and exit; contacts no server')
+    .option('--interval-seconds <n>', 'upload the inventory this often (default: as the server says)')
+    .action(async (options: AgentOptions) => {
+      try {
+        if (options.once) await once(options);
+        else process.exitCode = await serve(options);
+      } catch (error) {
+        err(`openhss agent: ${(error as Error).message}`);
+        process.exitCode = 2;
+      }
+    });
+}
