@@ -10,13 +10,19 @@ export class AgentCommandRepository {
     await this.db.insertInto('agent_commands').values({ id, host_id: hostId, type, state: 'pending', created_at: now, delivered_at: null, done_at: null }).execute();
   }
 
-  /** Hands the host's pending commands over, marking them delivered so no other poll gets them too. */
-  async takePending(hostId: string, now: number): Promise<AgentCommand[]> {
+  /**
+   * Hands the host's pending commands over, marking them delivered so no
+   * other poll gets them too. A command delivered before `redeliverBefore`
+   * and still not done is handed over again: the answer to a poll can be
+   * lost with the connection (a server crash, a network cut), so delivery
+   * is at least once.
+   */
+  async takePending(hostId: string, now: number, redeliverBefore: number): Promise<AgentCommand[]> {
     const rows = await this.db
       .updateTable('agent_commands')
       .set({ state: 'delivered', delivered_at: now })
       .where('host_id', '=', hostId)
-      .where('state', '=', 'pending')
+      .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'delivered'), eb('delivered_at', '<', redeliverBefore)])]))
       .returning(['id', 'type', 'created_at'])
       .execute();
     return rows.map((r) => ({ id: r.id, type: r.type as AgentCommandType, issued_at: Number(r.created_at) })).sort((a, b) => a.issued_at - b.issued_at);

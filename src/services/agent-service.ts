@@ -26,6 +26,8 @@ export interface IssuedEnrolmentToken {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 /** How often waiting long-polls look at the database for commands created by another process. */
 const WATCH_INTERVAL_MS = 1000;
+/** The shortest time before a delivered, unanswered command is delivered again. */
+const REDELIVER_MIN_MS = 30_000;
 /** Commands are looked for a little before the last check too, so one committed during it is not missed. */
 const WATCH_OVERLAP_MS = 2000;
 
@@ -166,7 +168,7 @@ export class AgentService {
     await this.hosts.touch(host.id, this.now());
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const commands = await this.commands.takePending(host.id, this.now());
+      const commands = await this.commands.takePending(host.id, this.now(), this.now() - this.redeliverAfterMs());
       const left = deadline - Date.now();
       if (commands.length > 0 || left <= 0 || signal.aborted) return commands;
       await this.waitForCommand(host.id, left, signal);
@@ -181,6 +183,11 @@ export class AgentService {
   }
 
   /** Told whenever an agent delivers an inventory (full or unchanged). */
+  /** A delivered command not done after this long is delivered again; long enough for an agent to collect and upload. */
+  private redeliverAfterMs(): number {
+    return Math.max(REDELIVER_MIN_MS, 2 * this.settings.pollWaitMs);
+  }
+
   onInventory(listener: (hostId: string) => void): void {
     this.events.on('inventory', listener);
   }

@@ -38,6 +38,7 @@ for (const backend of backends) {
     let token: string;
     let pid: string;
     let work: string;
+    let serverEnv: Record<string, string>;
     const agents: ChildProcess[] = [];
     const agentLogs: string[] = [];
 
@@ -82,7 +83,7 @@ for (const backend of backends) {
       work = mkdtempSync(join(tmpdir(), 'openhss-agents-'));
       db = await createTestDatabase(backend, { migrate: false });
       await db.database.close();
-      server = await startServerProcess({
+      serverEnv = {
         OPENHSS_DATA_DIR: db.dataDir,
         ...(backend === 'postgres' ? { OPENHSS_DATABASE_URL: db.url, OPENHSS_DATABASE_SCHEMA: db.schema } : {}),
         OPENHSS_AGENT_OFFLINE_AFTER_SECONDS: '6',
@@ -92,7 +93,10 @@ for (const backend of backends) {
         OPENHSS_SCAN_INVENTORY_TIMEOUT_SECONDS: '60',
         OPENHSS_SCAN_MONITOR_INTERVAL_MS: '200',
         OPENHSS_QUEUE_POLL_INTERVAL_MS: '100',
-      });
+        // A scan job cut off by a crash is taken up again after this (heartbeats keep live ones).
+        OPENHSS_QUEUE_LEASE_SECONDS: '5',
+      };
+      server = await startServerProcess(serverEnv);
       const first = parseFirstStart(server.output())!;
       pid = first.projectId;
       const login = await fetch(`${server.url}/v3/auth/tokens`, {
@@ -159,6 +163,24 @@ for (const backend of backends) {
       assert.match(JSON.stringify(failed.body.data_list[0]?.failed_reasons), /offline/);
       const offline = await api('GET', `/v5/${pid}/host-management/hosts?agent_status=offline`);
       assert.equal(offline.body.total_num, 1);
+    });
+
+    it('the server killed with SIGKILL mid-scan comes back and the task finishes; nothing stays running', async () => {
+      const hosts = (await api('GET', `/v5/${pid}/host-management/hosts?agent_status=online`)).body.data_list;
+      assert.equal(hosts.length, 1);
+      agents[0]!.kill('SIGSTOP');
+      const created = await api('POST', `/v5/${pid}/vulnerability/scan-task`, { manual_scan_type: ['linux_vul'], range_type: 'specific_host', agent_id_list: [hosts[0]!.agent_id] });
+      const taskId = String(created.body.task_id);
+      assert.equal((await api('GET', `/v5/${pid}/vulnerability/scan-tasks?task_id=${taskId}`)).body.data_list[0]?.status, 'running');
+      server.child.kill('SIGKILL');
+      await server.exited;
+      server = await startServerProcess({ ...serverEnv, OPENHSS_PORT: new URL(server.url).port });
+      agents[0]!.kill('SIGCONT');
+      const row = await finished(taskId);
+      assert.deepEqual([row.success_host_num, row.failed_host_num], [1, 0]);
+      const running = await api('GET', `/v5/${pid}/vulnerability/scan-tasks?limit=200`);
+      assert.ok(running.body.data_list.every((t) => t.status === 'finished'), 'no task is left running');
+      assert.equal((await api('GET', `/v5/${pid}/vulnerability/vulnerabilities?vul_id=CVE-2023-4911`)).body.data_list[0]?.host_num, 1, 'stored findings survived the crash');
     });
   });
 }

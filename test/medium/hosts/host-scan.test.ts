@@ -183,6 +183,21 @@ for (const backend of backends) {
       const res = await poll;
       assert.deepEqual((res.json() as { commands: Array<{ id: string }> }).commands.map((c) => c.id), ['c0ffee00c0ffee00c0ffee00c0ffee00']);
       assert.ok(Date.now() - started < 10_000, 'woken well before the 20 s wait ran out');
+      await uploadInventory(t.app, a, inventoryOf(VULNERABLE, undefined, { command_id: 'c0ffee00c0ffee00c0ffee00c0ffee00' }));
+    });
+
+    it('delivers a command again when the agent did not answer it (the poll answer was lost)', async () => {
+      const hostId = (await t.runtime.services.hosts.list(pid, {}, { offset: 0, limit: 10 })).hosts.find((h) => h.agentId === a.agent_id)!.id;
+      const id = await t.runtime.services.agents.issueCommand(hostId, 'collect_inventory');
+      const poll = async () => ((await t.app.inject({ method: 'GET', url: '/agent/v1/commands?wait_ms=0', headers: agentAuth(a) })).json() as { commands: Array<{ id: string }> }).commands.map((c) => c.id);
+      assert.deepEqual(await poll(), [id]);
+      assert.deepEqual(await poll(), [], 'not again while the agent may still be working on it');
+      // Twice the long-poll wait (25 s here) without an answer.
+      t.clock.advance(51_000);
+      assert.deepEqual(await poll(), [id]);
+      await uploadInventory(t.app, a, inventoryOf(VULNERABLE, undefined, { command_id: id }));
+      t.clock.advance(51_000);
+      assert.deepEqual(await poll(), [], 'an answered command is done');
     });
 
     it('ignore holds across a re-scan of the same packages and is cleared when the package changes', async () => {
