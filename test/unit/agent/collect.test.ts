@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { collectInventory } from '../../../src/agent/client/collect.js';
 import { inventoryHash, type InventoryUpload } from '../../../src/agent/protocol.js';
-import { makeDebianRoot, OPENSSL_VERSION, setOpensslVersion } from './fixture-root.js';
+import { makeDebianRoot, OPENSSL_VERSION, setOpensslVersion } from '../../support/agent-fixture-root.js';
 
 const run = promisify(execFile);
 const repo = new URL('../../../', import.meta.url).pathname;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectIdentity, hostIps, parseOsRelease } from '../../../src/agent/client/identity.js';
 import { VERSION } from '../../../src/runtime/version.js';
-import { MACHINE_ID, makeDebianRoot } from './fixture-root.js';
+import { MACHINE_ID, makeDebianRoot } from '../../support/agent-fixture-root.js';
 
 const nic = (address: string, family: 'IPv4' | 'IPv6', internal = false): NetworkInterfaceInfo =>
   ({ address, family, internal, netmask: '', mac: '00:00:00:00:00:00', cidr: null, ...(family === 'IPv6' ? { scopeid: 0 } : {}) }) as NetworkInterfaceInfo;

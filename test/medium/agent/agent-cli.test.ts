@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeAgentServer, waitFor } from './fake-server.js';
-import { makeDebianRoot } from './fixture-root.js';
+import { CredentialsStore } from '../../../src/agent/client/credentials-store.js';
+import { makeDebianRoot } from '../../support/agent-fixture-root.js';
+import { AgentTestServer, waitFor } from './agent-server.js';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 const STARTUP_MS = 60_000;
@@ -26,18 +27,18 @@ function spawnAgent(args: string[]) {
 }
 
 describe('openhss agent (process)', () => {
-  it('enrols from a token file, uploads, and exits 0 on SIGTERM with one JSON log line per event on stderr', async () => {
-    const server = await new FakeAgentServer().start();
+  it('enrols from a token file, uploads, and exits 0 on SIGTERM with one JSON log line per event on stderr', { timeout: 3 * STARTUP_MS }, async () => {
+    const server = await AgentTestServer.start();
     try {
-      server.issueToken('file-token-xyz');
+      const token = await server.enrolmentToken();
       const dir = mkdtempSync(join(tmpdir(), 'openhss-agent-cli-'));
       const tokenFile = join(dir, 'token');
-      writeFileSync(tokenFile, 'file-token-xyz\n');
+      writeFileSync(tokenFile, `${token}\n`);
       const state = join(dir, 'state');
       const agent = spawnAgent(['--server', server.url, '--token-file', tokenFile, '--state-dir', state, '--root', makeDebianRoot()]);
       try {
         // Starting node with tsx is slow on a loaded machine, hence the long wait.
-        await waitFor('the upload', () => server.seen('POST', '/agent/v1/inventory').length === 1, STARTUP_MS);
+        await waitFor('the upload', () => server.seen('POST', '/agent/v1/inventory', 200).length === 1, STARTUP_MS);
         await waitFor('a poll', () => server.seen('GET', '/agent/v1/commands').length >= 1, STARTUP_MS);
         agent.child.kill('SIGTERM');
         assert.equal(await agent.exited, 0);
@@ -48,26 +49,30 @@ describe('openhss agent (process)', () => {
       const lines = agent.stderr().trim().split('\n').map((l) => JSON.parse(l) as { event?: string; msg: string });
       const events = lines.map((l) => l.event);
       for (const event of ['enrolling', 'enrolled', 'identity_sent', 'collected', 'inventory_uploaded', 'signal', 'stopped']) assert.ok(events.includes(event), `${event} logged`);
-      assert.ok(!agent.stderr().includes('file-token-xyz'));
-      assert.ok(!agent.stderr().includes([...server.agents.values()][0]!));
+      assert.ok(!agent.stderr().includes(token));
+      const credentials = await new CredentialsStore(state).load();
+      assert.ok(credentials);
+      assert.equal(credentials.host_id, (await server.onlyHost()).id);
+      assert.ok(!agent.stderr().includes(credentials.agent_secret));
       assert.equal(statSync(state).mode & 0o777, 0o700);
     } finally {
-      await server.stop();
+      await server.close();
     }
   });
 
-  it('exits 3 when the server rejects the agent', { timeout: STARTUP_MS }, async () => {
-    const server = await new FakeAgentServer().start();
+  it('exits 3 when the server rejects the agent', { timeout: 2 * STARTUP_MS }, async () => {
+    const server = await AgentTestServer.start();
     try {
       const agent = spawnAgent(['--server', server.url, '--token', 'unknown', '--state-dir', join(mkdtempSync(join(tmpdir(), 'openhss-agent-cli-')), 'state'), '--root', makeDebianRoot()]);
       try {
         assert.equal(await agent.exited, 3);
         assert.match(agent.stderr(), /refused the enrolment token/);
+        await waitFor('the refusal to be recorded', () => server.seen('POST', '/agent/v1/enroll', 401).length === 1);
       } finally {
         agent.kill();
       }
     } finally {
-      await server.stop();
+      await server.close();
     }
   });
 });
