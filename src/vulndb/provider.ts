@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, linkSync, rmSync, statSync } from 'node:fs';
 import { buildDemoDb } from './demo.js';
 import { VulnDbReader } from './reader.js';
 
@@ -26,7 +26,19 @@ export class VulnDbProvider {
 
   /** Opens the DB, building the small demo DB first when there is none, so a new install works offline. */
   async open(): Promise<void> {
-    if (!existsSync(this.file)) await buildDemoDb(this.file);
+    if (!existsSync(this.file)) {
+      // Built aside and linked into place only if still absent: processes starting together
+      // (several workers) must not replace each other's copy, which would look like an update.
+      const aside = `${this.file}.demo-${process.pid}`;
+      await buildDemoDb(aside);
+      try {
+        linkSync(aside, this.file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      } finally {
+        rmSync(aside, { force: true });
+      }
+    }
     this.swapIn();
   }
 

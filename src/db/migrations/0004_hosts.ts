@@ -102,6 +102,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('host_vuls_pk', ['host_id', 'vul_id'])
     .execute();
   await db.schema.createIndex('host_vuls_project_vul').on('host_vuls').columns(['project_id', 'vul_id']).execute();
+  await db.schema.createIndex('host_vuls_project_type').on('host_vuls').columns(['project_id', 'vul_type', 'vul_id', 'status']).execute();
 
   await db.schema
     .createTable('vul_scan_tasks')
@@ -122,7 +123,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('deadline', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('vul_scan_tasks_slot', ['project_id', 'schedule_slot'])
     .execute();
-  await db.schema.createIndex('vul_scan_tasks_list').on('vul_scan_tasks').columns(['project_id', 'start_time']).execute();
+  await db.schema.createIndex('vul_scan_tasks_list').on('vul_scan_tasks').columns(['project_id', 'start_time', 'id']).execute();
+  await db.schema.createIndex('vul_scan_tasks_by_type').on('vul_scan_tasks').columns(['project_id', 'scan_type', 'start_time', 'id']).execute();
   await db.schema.createIndex('vul_scan_tasks_running').on('vul_scan_tasks').columns(['status', 'deadline']).execute();
 
   await db.schema
