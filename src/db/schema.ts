@@ -96,6 +96,7 @@ export interface AgentEnrolmentTokensTable {
 
 export interface HostsTable {
   id: string;
+  seq: number;
   project_id: string;
   enterprise_project_id: string;
   agent_id: string;
@@ -115,6 +116,7 @@ export interface HostsTable {
   inventory_hash: string | null;
   inventory_at: number | null;
   last_scan_at: number | null;
+  matched_state: string | null;
   created_at: number;
 }
 
@@ -141,6 +143,7 @@ export interface AgentCommandsTable {
 
 export interface VulInfoTable {
   vul_id: string;
+  seq: number;
   title: string;
   description: string;
   url: string;
@@ -152,20 +155,24 @@ export interface VulInfoTable {
   updated_at: number;
 }
 
-export interface HostVulsTable {
-  host_id: string;
-  vul_id: string;
-  project_id: string;
+export interface VulAffectsTable {
+  seq: number;
+  vul_seq: number;
   vul_type: string;
   severity: string;
-  urgent: number;
   packages: string;
-  fingerprint: string;
-  status: string;
-  handled_fingerprint: string | null;
+  fingerprint: number;
+}
+
+export interface HostVulsTable {
+  host_seq: number;
+  vul_seq: number;
+  affect_seq: number;
+  kind: number;
+  status: number;
+  handled_fingerprint: number | null;
   remark: string | null;
   first_scan_time: number;
-  scan_time: number;
 }
 
 export interface VulScanTasksTable {
@@ -217,6 +224,7 @@ export interface DB {
   host_inventories: HostInventoriesTable;
   agent_commands: AgentCommandsTable;
   vul_info: VulInfoTable;
+  vul_affects: VulAffectsTable;
   host_vuls: HostVulsTable;
   vul_scan_tasks: VulScanTasksTable;
   vul_scan_task_hosts: VulScanTaskHostsTable;

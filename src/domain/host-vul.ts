@@ -61,3 +61,12 @@ export interface VulInfo {
   kev: boolean;
   dataSource: string;
 }
+
+/** Stored status codes: the index in HOST_VUL_STATUSES. */
+export const statusCode = (status: HostVulStatus): number => HOST_VUL_STATUSES.indexOf(status);
+export const statusOf = (code: number): HostVulStatus => HOST_VUL_STATUSES[code] ?? 'vul_status_unfix';
+
+/** Bits of a stored host vulnerability's kind. */
+export const KIND_LINUX = 1;
+export const KIND_APP = 2;
+export const KIND_URGENT = 4;

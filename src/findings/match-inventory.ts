@@ -76,7 +76,8 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, so
   return { findings: dedupeFindings(findings), warnings };
 }
 
-function targetFor(pkg: Package, os: OsRelease | undefined, matchers: readonly Matcher[]): MatchTarget | null {
+/** What the package is looked up and compared as (ecosystem, name, version), or null when no matcher covers it. */
+export function targetFor(pkg: Package, os: OsRelease | undefined, matchers: readonly Matcher[]): MatchTarget | null {
   for (const matcher of matchers) {
     const target = matcher.target(pkg, os);
     if (target) return target;

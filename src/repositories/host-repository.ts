@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, HostsTable } from '../db/schema.js';
 import type { AssetValue, Host } from '../domain/host.js';
+import { key52 } from '../domain/keys.js';
 
 /** What an agent reports about its host. */
 export type HostIdentityUpdate = Pick<Host, 'machineId' | 'hostName' | 'osType' | 'osName' | 'osVersion' | 'kernel' | 'ips' | 'privateIp' | 'agentVersion'>;
@@ -88,9 +89,26 @@ export class HostRepository {
     return Number(result.numUpdatedRows);
   }
 
-  async markScanned(hostIds: string[], now: number): Promise<void> {
-    if (hostIds.length === 0) return;
-    await this.db.updateTable('hosts').set({ last_scan_at: now }).where('id', 'in', hostIds).execute();
+  /** Records a scan of the hosts; with `matchedState`, also what their vulnerabilities were matched from (null: match again next time). */
+  async markScanned(hostIds: string[], now: number, matchedState?: string | null): Promise<void> {
+    const set = matchedState === undefined ? { last_scan_at: now } : { last_scan_at: now, matched_state: matchedState };
+    for (let i = 0; i < hostIds.length; i += ID_CHUNK) await this.db.updateTable('hosts').set(set).where('id', 'in', hostIds.slice(i, i + ID_CHUNK)).execute();
+  }
+
+  /** The next scan of these hosts matches them again, even if nothing changed (a verification). */
+  async forgetMatches(projectId: string, hostIds: string[]): Promise<void> {
+    for (let i = 0; i < hostIds.length; i += ID_CHUNK) {
+      await this.db.updateTable('hosts').set({ matched_state: null }).where('project_id', '=', projectId).where('id', 'in', hostIds.slice(i, i + ID_CHUNK)).execute();
+    }
+  }
+
+  async matchedStates(hostIds: string[]): Promise<Map<string, { inventoryHash: string | null; matchedState: string | null }>> {
+    const out = new Map<string, { inventoryHash: string | null; matchedState: string | null }>();
+    for (let i = 0; i < hostIds.length; i += ID_CHUNK) {
+      const rows = await this.db.selectFrom('hosts').select(['id', 'inventory_hash', 'matched_state']).where('id', 'in', hostIds.slice(i, i + ID_CHUNK)).execute();
+      for (const r of rows) out.set(r.id, { inventoryHash: r.inventory_hash, matchedState: r.matched_state });
+    }
+    return out;
   }
 
   async list(projectId: string, filter: HostFilter, page: { offset: number; limit: number }): Promise<{ total: number; hosts: Host[] }> {
@@ -128,6 +146,7 @@ const escapeLike = (text: string): string => text.replace(/[%_\\]/g, '');
 function toColumns(host: Host): Omit<HostsTable, 'agent_secret_hash'> {
   return {
     id: host.id,
+    seq: key52(host.id),
     project_id: host.projectId,
     enterprise_project_id: host.enterpriseProjectId,
     agent_id: host.agentId,
@@ -146,6 +165,7 @@ function toColumns(host: Host): Omit<HostsTable, 'agent_secret_hash'> {
     inventory_hash: host.inventoryHash,
     inventory_at: host.inventoryAt,
     last_scan_at: host.lastScanAt,
+    matched_state: null,
     created_at: host.createdAt,
   };
 }

@@ -1,114 +1,206 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { DB, HostVulsTable } from '../db/schema.js';
-import type { AffectedApp, HostVul, HostVulStatus, HssSeverity, StoredVulType, VulInfo } from '../domain/host-vul.js';
+import SQLite from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/connect.js';
+import type { DB } from '../db/schema.js';
+import type { VulInfo } from '../domain/host-vul.js';
 
-const CHUNK = 400;
+const CHUNK = 500;
 
 /** The columns that decide what a re-scan does with an existing row. */
-export type HostVulState = Pick<HostVul, 'vulId' | 'vulType' | 'urgent' | 'fingerprint' | 'status' | 'handledFingerprint' | 'severity' | 'firstScanTime' | 'remark'> & { packagesJson: string };
-
-export interface HostVulChanges {
-  inserts: HostVul[];
-  updates: HostVul[];
-  deletes: Array<{ hostId: string; vulIds: string[] }>;
+export interface HostVulState {
+  vulSeq: number;
+  affectSeq: number;
+  kind: number;
+  status: number;
+  handledFingerprint: number | null;
 }
 
-/** Host vulnerabilities and the shared vulnerability descriptions. */
-export class HostVulRepository {
+export interface NewHostVul extends HostVulState {
+  hostSeq: number;
+  firstScanTime: number;
+}
+
+export interface HostVulUpdate extends HostVulState {
+  hostSeq: number;
+  /** The handling changed: its remark no longer applies. */
+  clearRemark: boolean;
+}
+
+/** One vulnerability in one set of package versions, shared by the hosts that have it. */
+export interface VulAffect {
+  seq: number;
+  vulSeq: number;
+  vulType: string;
+  severity: string;
+  /** JSON AffectedApp[]. */
+  packages: string;
+  fingerprint: number;
+}
+
+export interface HostVulWrite {
+  inserts: NewHostVul[];
+  updates: HostVulUpdate[];
+  deletes: Array<{ hostSeq: number; vulSeq: number }>;
+  affects: VulAffect[];
+  infos: Array<VulInfo & { seq: number }>;
+  now: number;
+}
+
+/** Writes a batch of host vulnerability changes in one transaction, as fast as the database allows. */
+interface BulkWriter {
+  write(batch: HostVulWrite): Promise<void>;
+  close(): void;
+}
+
+/**
+ * SQLite: prepared statements on a connection of its own (its transaction
+ * cannot interleave with the service's Kysely transactions), a few hundred
+ * thousand rows a second.
+ */
+class SqliteBulkWriter implements BulkWriter {
+  private readonly db: SQLite.Database;
+  private readonly run: (batch: HostVulWrite) => void;
+
+  constructor(file: string) {
+    this.db = new SQLite(file);
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('synchronous = NORMAL');
+    const insert = this.db.prepare(
+      'insert into host_vuls (host_seq, vul_seq, affect_seq, kind, status, handled_fingerprint, remark, first_scan_time) values (?, ?, ?, ?, ?, ?, null, ?)',
+    );
+    const update = this.db.prepare(
+      'update host_vuls set affect_seq = ?, kind = ?, status = ?, handled_fingerprint = ?, remark = case when ? then null else remark end where host_seq = ? and vul_seq = ?',
+    );
+    const remove = this.db.prepare('delete from host_vuls where host_seq = ? and vul_seq = ?');
+    const affect = this.db.prepare('insert into vul_affects (seq, vul_seq, vul_type, severity, packages, fingerprint) values (?, ?, ?, ?, ?, ?) on conflict (seq) do nothing');
+    const info = this.db.prepare(
+      `insert into vul_info (vul_id, seq, title, description, url, severity, cvss_score, cve_ids, kev, data_source, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (vul_id) do update set title = excluded.title, description = excluded.description, url = excluded.url, severity = excluded.severity,
+         cvss_score = excluded.cvss_score, cve_ids = excluded.cve_ids, kev = excluded.kev, data_source = excluded.data_source, updated_at = excluded.updated_at`,
+    );
+    this.run = this.db.transaction((b: HostVulWrite) => {
+      for (const v of b.infos) info.run(v.vulId, v.seq, v.title, v.description, v.url, v.severity, v.cvssScore, JSON.stringify(v.cveIds), v.kev ? 1 : 0, v.dataSource, b.now);
+      for (const a of b.affects) affect.run(a.seq, a.vulSeq, a.vulType, a.severity, a.packages, a.fingerprint);
+      for (const r of b.inserts) insert.run(r.hostSeq, r.vulSeq, r.affectSeq, r.kind, r.status, r.handledFingerprint, r.firstScanTime);
+      for (const u of b.updates) update.run(u.affectSeq, u.kind, u.status, u.handledFingerprint, u.clearRemark ? 1 : 0, u.hostSeq, u.vulSeq);
+      for (const d of b.deletes) remove.run(d.hostSeq, d.vulSeq);
+    });
+  }
+
+  async write(batch: HostVulWrite): Promise<void> {
+    this.run(batch);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** PostgreSQL: one statement per kind of change, the rows passed as arrays and expanded with unnest. */
+class PostgresBulkWriter implements BulkWriter {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async statesFor(hostIds: string[]): Promise<Map<string, Map<string, HostVulState>>> {
-    const out = new Map<string, Map<string, HostVulState>>();
-    for (const id of hostIds) out.set(id, new Map());
-    for (let i = 0; i < hostIds.length; i += CHUNK) {
+  async write(b: HostVulWrite): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const col = <T, V>(rows: T[], pick: (row: T) => V) => rows.map(pick);
+      if (b.infos.length > 0) {
+        const i = b.infos;
+        await sql`insert into vul_info (vul_id, seq, title, description, url, severity, cvss_score, cve_ids, kev, data_source, updated_at)
+          select *, ${b.now}::bigint from unnest(${col(i, (v) => v.vulId)}::text[], ${col(i, (v) => v.seq)}::bigint[], ${col(i, (v) => v.title)}::text[],
+            ${col(i, (v) => v.description)}::text[], ${col(i, (v) => v.url)}::text[], ${col(i, (v) => v.severity)}::text[], ${col(i, (v) => v.cvssScore)}::real[],
+            ${col(i, (v) => JSON.stringify(v.cveIds))}::text[], ${col(i, (v) => (v.kev ? 1 : 0))}::int[], ${col(i, (v) => v.dataSource)}::text[])
+          on conflict (vul_id) do update set title = excluded.title, description = excluded.description, url = excluded.url, severity = excluded.severity,
+            cvss_score = excluded.cvss_score, cve_ids = excluded.cve_ids, kev = excluded.kev, data_source = excluded.data_source, updated_at = excluded.updated_at`.execute(tx);
+      }
+      if (b.affects.length > 0) {
+        const a = b.affects;
+        await sql`insert into vul_affects (seq, vul_seq, vul_type, severity, packages, fingerprint)
+          select * from unnest(${col(a, (r) => r.seq)}::bigint[], ${col(a, (r) => r.vulSeq)}::bigint[], ${col(a, (r) => r.vulType)}::text[],
+            ${col(a, (r) => r.severity)}::text[], ${col(a, (r) => r.packages)}::text[], ${col(a, (r) => r.fingerprint)}::bigint[])
+          on conflict (seq) do nothing`.execute(tx);
+      }
+      for (let i = 0; i < b.inserts.length; i += 20_000) {
+        const r = b.inserts.slice(i, i + 20_000);
+        await sql`insert into host_vuls (host_seq, vul_seq, affect_seq, kind, status, handled_fingerprint, first_scan_time)
+          select * from unnest(${col(r, (x) => x.hostSeq)}::bigint[], ${col(r, (x) => x.vulSeq)}::bigint[], ${col(r, (x) => x.affectSeq)}::bigint[],
+            ${col(r, (x) => x.kind)}::int[], ${col(r, (x) => x.status)}::int[], ${col(r, (x) => x.handledFingerprint)}::bigint[], ${col(r, (x) => x.firstScanTime)}::bigint[])`.execute(tx);
+      }
+      if (b.updates.length > 0) {
+        const u = b.updates;
+        await sql`update host_vuls h set affect_seq = u.affect_seq, kind = u.kind, status = u.status, handled_fingerprint = u.handled_fingerprint,
+            remark = case when u.clear_remark then null else h.remark end
+          from unnest(${col(u, (x) => x.hostSeq)}::bigint[], ${col(u, (x) => x.vulSeq)}::bigint[], ${col(u, (x) => x.affectSeq)}::bigint[], ${col(u, (x) => x.kind)}::int[],
+            ${col(u, (x) => x.status)}::int[], ${col(u, (x) => x.handledFingerprint)}::bigint[], ${col(u, (x) => x.clearRemark)}::boolean[])
+            as u(host_seq, vul_seq, affect_seq, kind, status, handled_fingerprint, clear_remark)
+          where h.host_seq = u.host_seq and h.vul_seq = u.vul_seq`.execute(tx);
+      }
+      if (b.deletes.length > 0) {
+        const d = b.deletes;
+        await sql`delete from host_vuls h using unnest(${col(d, (x) => x.hostSeq)}::bigint[], ${col(d, (x) => x.vulSeq)}::bigint[]) as d(host_seq, vul_seq)
+          where h.host_seq = d.host_seq and h.vul_seq = d.vul_seq`.execute(tx);
+      }
+    });
+  }
+
+  close(): void {}
+}
+
+/** Host vulnerabilities: the rows matching writes, and the handling decisions users make on them. */
+export class HostVulRepository {
+  private writer: BulkWriter | undefined;
+
+  constructor(private readonly database: Database) {}
+
+  private get db(): Kysely<DB> {
+    return this.database.db;
+  }
+
+  async statesFor(hostSeqs: number[]): Promise<Map<number, Map<number, HostVulState>>> {
+    const out = new Map<number, Map<number, HostVulState>>();
+    for (const seq of hostSeqs) out.set(seq, new Map());
+    for (let i = 0; i < hostSeqs.length; i += CHUNK) {
       const rows = await this.db
         .selectFrom('host_vuls')
-        .select(['host_id', 'vul_id', 'vul_type', 'urgent', 'fingerprint', 'status', 'handled_fingerprint', 'severity', 'first_scan_time', 'remark', 'packages'])
-        .where('host_id', 'in', hostIds.slice(i, i + CHUNK))
+        .select(['host_seq', 'vul_seq', 'affect_seq', 'kind', 'status', 'handled_fingerprint'])
+        .where('host_seq', 'in', hostSeqs.slice(i, i + CHUNK))
         .execute();
       for (const r of rows) {
-        out.get(r.host_id)!.set(r.vul_id, {
-          vulId: r.vul_id,
-          vulType: r.vul_type as StoredVulType,
-          urgent: r.urgent === 1,
-          fingerprint: r.fingerprint,
-          status: r.status as HostVulStatus,
-          handledFingerprint: r.handled_fingerprint,
-          severity: r.severity as HssSeverity,
-          firstScanTime: Number(r.first_scan_time),
-          remark: r.remark,
-          packagesJson: r.packages,
+        out.get(Number(r.host_seq))!.set(Number(r.vul_seq), {
+          vulSeq: Number(r.vul_seq),
+          affectSeq: Number(r.affect_seq),
+          kind: r.kind,
+          status: r.status,
+          handledFingerprint: r.handled_fingerprint === null ? null : Number(r.handled_fingerprint),
         });
       }
     }
     return out;
   }
 
-  async apply(changes: HostVulChanges): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < changes.inserts.length; i += CHUNK) {
-        await tx.insertInto('host_vuls').values(changes.inserts.slice(i, i + CHUNK).map(toColumns)).execute();
-      }
-      for (const v of changes.updates) {
-        const { host_id, vul_id, project_id, first_scan_time, ...rest } = toColumns(v);
-        await tx.updateTable('host_vuls').set(rest).where('host_id', '=', host_id).where('vul_id', '=', vul_id).execute();
-      }
-      for (const d of changes.deletes) {
-        for (let i = 0; i < d.vulIds.length; i += CHUNK) {
-          await tx.deleteFrom('host_vuls').where('host_id', '=', d.hostId).where('vul_id', 'in', d.vulIds.slice(i, i + CHUNK)).execute();
-        }
-      }
-    });
+  async write(batch: HostVulWrite): Promise<void> {
+    this.writer ??= this.database.dialect === 'sqlite' ? new SqliteBulkWriter(this.database.sqliteFile!) : new PostgresBulkWriter(this.db);
+    await this.writer.write(batch);
   }
 
-  async upsertVulInfo(infos: VulInfo[], now: number): Promise<void> {
-    if (infos.length === 0) return;
-    await this.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < infos.length; i += CHUNK) {
-        const rows = infos.slice(i, i + CHUNK).map((v) => ({
-          vul_id: v.vulId,
-          title: v.title,
-          description: v.description,
-          url: v.url,
-          severity: v.severity,
-          cvss_score: v.cvssScore,
-          cve_ids: JSON.stringify(v.cveIds),
-          kev: v.kev ? 1 : 0,
-          data_source: v.dataSource,
-          updated_at: now,
-        }));
-        await tx
-          .insertInto('vul_info')
-          .values(rows)
-          .onConflict((oc) =>
-            oc.column('vul_id').doUpdateSet((eb) => ({
-              title: eb.ref('excluded.title'),
-              description: eb.ref('excluded.description'),
-              url: eb.ref('excluded.url'),
-              severity: eb.ref('excluded.severity'),
-              cvss_score: eb.ref('excluded.cvss_score'),
-              cve_ids: eb.ref('excluded.cve_ids'),
-              kev: eb.ref('excluded.kev'),
-              data_source: eb.ref('excluded.data_source'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
-      }
-    });
-  }
-
-  /** Sets the handling status of (host, vulnerability) pairs of a project; returns how many rows changed. */
-  async setStatus(projectId: string, pairs: Array<{ hostId: string; vulId: string }>, status: HostVulStatus, remark: string | null, keepFingerprint: boolean): Promise<number> {
+  /**
+   * Sets the handling status of (host, vulnerability) pairs of a project;
+   * returns how many rows changed. A decision tied to the packages records
+   * their fingerprint, so a re-scan can tell when they changed.
+   */
+  async setStatus(projectId: string, pairs: Array<{ hostSeq: number; vulSeq: number }>, status: number, remark: string | null, tied: boolean): Promise<number> {
     let changed = 0;
     await this.db.transaction().execute(async (tx) => {
       for (const pair of pairs) {
         const result = await tx
           .updateTable('host_vuls')
-          .set((eb) => ({ status, remark, handled_fingerprint: keepFingerprint ? eb.ref('fingerprint') : sql<null>`null` }))
-          .where('project_id', '=', projectId)
-          .where('host_id', '=', pair.hostId)
-          .where('vul_id', '=', pair.vulId)
+          .set((eb) => ({
+            status,
+            remark,
+            handled_fingerprint: tied ? eb.selectFrom('vul_affects').select('fingerprint').whereRef('vul_affects.seq', '=', 'host_vuls.affect_seq') : sql<null>`null`,
+          }))
+          .where('host_seq', '=', pair.hostSeq)
+          .where('vul_seq', '=', pair.vulSeq)
+          .where((eb) => eb.exists(eb.selectFrom('hosts').select('hosts.id').whereRef('hosts.seq', '=', 'host_vuls.host_seq').where('hosts.project_id', '=', projectId)))
           .executeTakeFirst();
         changed += Number(result.numUpdatedRows);
       }
@@ -116,44 +208,20 @@ export class HostVulRepository {
     return changed;
   }
 
-  async find(projectId: string, hostId: string, vulId: string): Promise<HostVul | undefined> {
-    const row = await this.db.selectFrom('host_vuls').selectAll().where('project_id', '=', projectId).where('host_id', '=', hostId).where('vul_id', '=', vulId).executeTakeFirst();
-    return row && toHostVul(row);
+  async exists(projectId: string, hostSeq: number, vulSeq: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('host_vuls')
+      .innerJoin('hosts', 'hosts.seq', 'host_vuls.host_seq')
+      .select('host_vuls.vul_seq')
+      .where('host_vuls.host_seq', '=', hostSeq)
+      .where('host_vuls.vul_seq', '=', vulSeq)
+      .where('hosts.project_id', '=', projectId)
+      .executeTakeFirst();
+    return row !== undefined;
   }
-}
 
-function toColumns(v: HostVul): Selectable<HostVulsTable> {
-  return {
-    host_id: v.hostId,
-    vul_id: v.vulId,
-    project_id: v.projectId,
-    vul_type: v.vulType,
-    severity: v.severity,
-    urgent: v.urgent ? 1 : 0,
-    packages: JSON.stringify(v.packages),
-    fingerprint: v.fingerprint,
-    status: v.status,
-    handled_fingerprint: v.handledFingerprint,
-    remark: v.remark,
-    first_scan_time: v.firstScanTime,
-    scan_time: v.scanTime,
-  };
-}
-
-export function toHostVul(r: Selectable<HostVulsTable>): HostVul {
-  return {
-    hostId: r.host_id,
-    vulId: r.vul_id,
-    projectId: r.project_id,
-    vulType: r.vul_type as StoredVulType,
-    severity: r.severity as HssSeverity,
-    urgent: r.urgent === 1,
-    packages: JSON.parse(r.packages) as AffectedApp[],
-    fingerprint: r.fingerprint,
-    status: r.status as HostVulStatus,
-    handledFingerprint: r.handled_fingerprint,
-    remark: r.remark,
-    firstScanTime: Number(r.first_scan_time),
-    scanTime: Number(r.scan_time),
-  };
+  close(): void {
+    this.writer?.close();
+    this.writer = undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { HANDLED_STATUSES, type AffectedApp, type HostVulStatus, type HssSeverity, type VulInfo } from '../domain/host-vul.js';
+import { HANDLED_STATUSES, KIND_APP, KIND_LINUX, KIND_URGENT, statusCode, statusOf, type AffectedApp, type HostVulStatus, type HssSeverity, type VulInfo } from '../domain/host-vul.js';
+import { key52 } from '../domain/keys.js';
 import type { AssetValue } from '../domain/host.js';
 import type { VulType } from '../domain/vulnerability.js';
 
@@ -54,6 +55,8 @@ export interface HostVulRow extends Omit<VulInfo, 'kev' | 'dataSource'> {
 
 const like = (text: string) => `%${text.replace(/[%_\\]/g, '')}%`;
 const count = (expr: ReturnType<typeof sql>) => sql<number>`sum(case when ${expr} then 1 else 0 end)`;
+const KIND_BIT: Record<VulType, number> = { linux_vul: KIND_LINUX, app_vul: KIND_APP, urgent_vul: KIND_URGENT, windows_vul: 0, web_cms: 0 };
+const HANDLED_CODES = HANDLED_STATUSES.map(statusCode);
 
 /** The read side of host vulnerabilities: the HSS vulnerability lists. */
 export class VulListRepository {
@@ -62,16 +65,17 @@ export class VulListRepository {
   private filtered(projectId: string, filter: VulListFilter) {
     let q = this.db
       .selectFrom('host_vuls as v')
-      .innerJoin('hosts as h', 'h.id', 'v.host_id')
-      .innerJoin('vul_info as i', 'i.vul_id', 'v.vul_id')
-      .where('v.project_id', '=', projectId);
-    q = filter.type === 'urgent_vul' ? q.where('v.urgent', '=', 1) : q.where('v.vul_type', '=', filter.type);
-    if (filter.vulId) q = q.where('v.vul_id', '=', filter.vulId);
+      .innerJoin('hosts as h', 'h.seq', 'v.host_seq')
+      .innerJoin('vul_affects as a', 'a.seq', 'v.affect_seq')
+      .innerJoin('vul_info as i', 'i.seq', 'v.vul_seq')
+      .where('h.project_id', '=', projectId)
+      .where(sql<boolean>`(v.kind & ${KIND_BIT[filter.type]}) <> 0`);
+    if (filter.vulId) q = q.where('v.vul_seq', '=', key52(filter.vulId));
     if (filter.vulName) q = q.where('i.title', 'like', like(filter.vulName));
     if (filter.cveId) q = q.where('i.cve_ids', 'like', like(`"${filter.cveId}"`));
-    if (filter.status) q = q.where('v.status', '=', filter.status);
-    if (filter.handleStatus) q = q.where('v.status', filter.handleStatus === 'handled' ? 'in' : 'not in', [...HANDLED_STATUSES]);
-    if (filter.severities?.length) q = q.where('v.severity', 'in', filter.severities);
+    if (filter.status) q = q.where('v.status', '=', statusCode(filter.status));
+    if (filter.handleStatus) q = q.where('v.status', filter.handleStatus === 'handled' ? 'in' : 'not in', HANDLED_CODES);
+    if (filter.severities?.length) q = q.where('a.severity', 'in', filter.severities);
     if (filter.assetValue) q = q.where('h.asset_value', '=', filter.assetValue);
     if (filter.hostName) q = q.where('h.host_name', 'like', like(filter.hostName));
     if (filter.hostIp) q = q.where('h.ips', 'like', like(filter.hostIp));
@@ -82,41 +86,42 @@ export class VulListRepository {
   async vulnerabilities(projectId: string, filter: VulListFilter, page: { offset: number; limit: number }): Promise<{ total: number; rows: VulSummaryRow[] }> {
     const base = this.filtered(projectId, filter);
     const total = await this.db
-      .selectFrom(base.select('v.vul_id').distinct().as('d'))
+      .selectFrom(base.select('v.vul_seq').distinct().as('d'))
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    const handled = sql.join(HANDLED_STATUSES.map((s) => sql.lit(s)));
+    const handled = sql.join(HANDLED_CODES.map((c) => sql.lit(c)));
     const rows = await base
       .select([
-        'v.vul_id',
+        'v.vul_seq',
+        sql<string>`max(i.vul_id)`.as('vul_id'),
         sql<string>`max(i.title)`.as('title'),
         sql<string>`max(i.description)`.as('description'),
         sql<string>`max(i.url)`.as('url'),
         sql<string>`max(i.severity)`.as('severity'),
         sql<number | null>`max(i.cvss_score)`.as('cvss_score'),
         sql<string>`max(i.cve_ids)`.as('cve_ids'),
-        sql<string>`max(v.vul_type)`.as('vul_type'),
+        sql<string>`max(a.vul_type)`.as('vul_type'),
         sql<number>`count(*)`.as('host_num'),
         count(sql`v.status not in (${handled})`).as('unhandled'),
-        count(sql`v.status = 'vul_status_ignored'`).as('ignored'),
-        count(sql`v.status = 'vul_status_fixed'`).as('fixed'),
-        count(sql`v.status = 'vul_status_verified'`).as('verify'),
+        count(sql`v.status = ${sql.lit(statusCode('vul_status_ignored'))}`).as('ignored'),
+        count(sql`v.status = ${sql.lit(statusCode('vul_status_fixed'))}`).as('fixed'),
+        count(sql`v.status = ${sql.lit(statusCode('vul_status_verified'))}`).as('verify'),
         count(sql`h.asset_value = 'important'`).as('important'),
         count(sql`h.asset_value = 'common'`).as('common'),
         count(sql`h.asset_value = 'test'`).as('test'),
-        sql<number>`max(v.scan_time)`.as('scan_time'),
+        sql<number>`max(h.last_scan_at)`.as('scan_time'),
       ])
-      .groupBy('v.vul_id')
+      .groupBy('v.vul_seq')
       .orderBy(sql`count(*)`, 'desc')
-      .orderBy('v.vul_id')
+      .orderBy(sql`max(i.vul_id)`)
       .offset(page.offset)
       .limit(page.limit)
       .execute();
-    const ids = rows.map((r) => r.vul_id);
-    const hostIds = new Map<string, string[]>();
-    if (ids.length > 0) {
-      const pairs = await this.filtered(projectId, filter).select(['v.vul_id', 'v.host_id']).where('v.vul_id', 'in', ids).execute();
-      for (const p of pairs) hostIds.set(p.vul_id, [...(hostIds.get(p.vul_id) ?? []), p.host_id]);
+    const seqs = rows.map((r) => Number(r.vul_seq));
+    const hostIds = new Map<number, string[]>();
+    if (seqs.length > 0) {
+      const pairs = await this.filtered(projectId, filter).select(['v.vul_seq', 'h.id']).where('v.vul_seq', 'in', seqs).execute();
+      for (const p of pairs) hostIds.set(Number(p.vul_seq), [...(hostIds.get(Number(p.vul_seq)) ?? []), p.id]);
     }
     return {
       total: Number(total.n),
@@ -137,8 +142,8 @@ export class VulListRepository {
         important: Number(r.important),
         common: Number(r.common),
         test: Number(r.test),
-        scanTime: Number(r.scan_time),
-        hostIds: hostIds.get(r.vul_id) ?? [],
+        scanTime: Number(r.scan_time ?? 0),
+        hostIds: hostIds.get(Number(r.vul_seq)) ?? [],
       })),
     };
   }
@@ -146,17 +151,17 @@ export class VulListRepository {
   /** Host × vulnerability rows: one host's vulnerabilities, or one vulnerability's hosts. */
   async hostVuls(projectId: string, filter: VulListFilter & { hostId?: string }, page: { offset: number; limit: number }): Promise<{ total: number; rows: HostVulRow[] }> {
     let base = this.filtered(projectId, filter);
-    if (filter.hostId) base = base.where('v.host_id', '=', filter.hostId);
+    if (filter.hostId) base = base.where('v.host_seq', '=', key52(filter.hostId));
     const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await base
       .select([
-        'v.host_id', 'h.agent_id', 'h.host_name', 'h.private_ip', 'h.asset_value', 'h.os_type', 'h.os_name', 'h.os_version', 'h.kernel', 'h.last_seen_at',
-        'v.vul_id', 'i.title', 'i.description', 'i.url', 'v.severity', 'i.cvss_score', 'i.cve_ids', 'v.vul_type', 'v.urgent', 'v.packages', 'v.status', 'v.remark',
-        'v.first_scan_time', 'v.scan_time',
+        'h.id as host_id', 'h.agent_id', 'h.host_name', 'h.private_ip', 'h.asset_value', 'h.os_type', 'h.os_name', 'h.os_version', 'h.kernel', 'h.last_seen_at', 'h.last_scan_at',
+        'i.vul_id', 'i.title', 'i.description', 'i.url', 'a.severity', 'i.cvss_score', 'i.cve_ids', 'a.vul_type', 'v.kind', 'a.packages', 'v.status', 'v.remark',
+        'v.first_scan_time',
       ])
-      .orderBy('v.vul_id')
+      .orderBy('i.vul_id')
       .orderBy('h.host_name')
-      .orderBy('v.host_id')
+      .orderBy('h.id')
       .offset(page.offset)
       .limit(page.limit)
       .execute();
@@ -181,19 +186,19 @@ export class VulListRepository {
         cvssScore: r.cvss_score === null ? null : Number(r.cvss_score),
         cveIds: JSON.parse(r.cve_ids) as string[],
         vulType: r.vul_type,
-        urgent: r.urgent === 1,
+        urgent: (r.kind & KIND_URGENT) !== 0,
         packages: JSON.parse(r.packages) as AffectedApp[],
-        status: r.status as HostVulStatus,
+        status: statusOf(r.status),
         remark: r.remark,
         firstScanTime: Number(r.first_scan_time),
-        scanTime: Number(r.scan_time),
+        scanTime: Number(r.last_scan_at ?? r.first_scan_time),
       })),
     };
   }
 
   /** (host, vulnerability) pairs of a type, for "handle all" requests. */
   async pairs(projectId: string, type: VulType, enterpriseProjectIds: string[] | null): Promise<Array<{ hostId: string; vulId: string }>> {
-    const rows = await this.filtered(projectId, { type, enterpriseProjectIds }).select(['v.host_id', 'v.vul_id']).execute();
-    return rows.map((r) => ({ hostId: r.host_id, vulId: r.vul_id }));
+    const rows = await this.filtered(projectId, { type, enterpriseProjectIds }).select(['h.id', 'i.vul_id']).execute();
+    return rows.map((r) => ({ hostId: r.id, vulId: r.vul_id }));
   }
 }

@@ -74,14 +74,14 @@ export async function openRuntime(config: Config, options: { now?: () => number 
   const identityRepo = new IdentityRepository(db);
   const credentialRepo = new CredentialRepository(db);
   const hostRepo = new HostRepository(db);
-  const hostVulRepo = new HostVulRepository(db);
+  const hostVulRepo = new HostVulRepository(database);
   const h = config.hosts;
   const agents = new AgentService(new EnrolmentTokenRepository(db), hostRepo, new HostInventoryRepository(db), new AgentCommandRepository(db), {
     pollWaitMs: h.pollWaitSeconds * 1000,
     inventoryIntervalMs: h.inventoryIntervalSeconds * 1000,
     enrolmentTokenTtlMs: h.enrolmentTokenTtlHours * 3_600_000,
   }, now);
-  const matcher = new HostVulMatcher(hostRepo, new HostInventoryRepository(db), hostVulRepo, () => vulnDb.reader(), now);
+  const matcher = new HostVulMatcher(hostRepo, new HostInventoryRepository(db), hostVulRepo, vulnDb, now);
   const vulScans = new VulScanService(new VulScanTaskRepository(db), hostRepo, agents, matcher, {
     offlineAfterMs: h.offlineAfterSeconds * 1000,
     inventoryMaxAgeMs: h.inventoryMaxAgeSeconds * 1000,
@@ -108,6 +108,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     now,
     close: async () => {
       vulnDb.close();
+      hostVulRepo.close();
       await database.close();
     },
   };

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Finding, Severity } from '../domain/finding.js';
-import { HANDLED_STATUSES, type AffectedApp, type HostVul, type HostVulStatus, type HssSeverity, type StoredVulType, type VulInfo } from '../domain/host-vul.js';
+import type { Severity } from '../domain/finding.js';
+import { KIND_APP, KIND_LINUX, KIND_URGENT, HANDLED_STATUSES, statusCode, type AffectedApp, type HssSeverity, type VulInfo } from '../domain/host-vul.js';
+import { key52 } from '../domain/keys.js';
+import type { OsRelease, Package } from '../domain/package.js';
 import type { VulType } from '../domain/vulnerability.js';
-import { matchInventory, type AdvisorySource, type MatchCache } from '../findings/match-inventory.js';
+import { matchInventory, targetFor, type AdvisorySource, type MatchCache } from '../findings/match-inventory.js';
 import { matchers } from '../matchers/index.js';
-import type { HostInventoryRepository } from '../repositories/host-inventory-repository.js';
+import type { HostInventoryRepository, StoredInventory } from '../repositories/host-inventory-repository.js';
 import type { HostRepository } from '../repositories/host-repository.js';
-import type { HostVulChanges, HostVulRepository, HostVulState } from '../repositories/host-vul-repository.js';
+import type { HostVulRepository, HostVulState, HostVulWrite, VulAffect } from '../repositories/host-vul-repository.js';
 
 /** Which vulnerabilities a scan looks at: its vul types, and for urgent_vul an optional list of ids. */
 export interface MatchScope {
@@ -14,76 +16,74 @@ export interface MatchScope {
   urgentVulIds: string[];
 }
 
+/** The vulnerability DB as matching sees it: its records, and a name for the file in use. */
+export interface AdvisoryProvider {
+  reader(): AdvisorySource;
+  generation(): string;
+}
+
 const HOSTS_PER_BATCH = 200;
 const OS_PACKAGE_TYPES = new Set(['deb', 'apk', 'rpm']);
-
 const HSS_SEVERITY: Record<Severity, HssSeverity> = { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', none: 'Low', unknown: 'Low' };
 const SEVERITY_ORDER: HssSeverity[] = ['Low', 'Medium', 'High', 'Critical'];
+const UNFIX = statusCode('vul_status_unfix');
+const VERIFIED = statusCode('vul_status_verified');
+const HANDLED = new Set(HANDLED_STATUSES.map(statusCode));
 
 export const toHssSeverity = (severity: Severity): HssSeverity => HSS_SEVERITY[severity];
 
-/** Whether a vulnerability of this kind belongs to what the scan covers. */
-function inScope(scope: MatchScope, urgentIds: Set<string>, vul: { vulId: string; vulType: StoredVulType; urgent: boolean }): boolean {
-  if (scope.vulTypes.includes(vul.vulType)) return true;
-  if (!scope.vulTypes.includes('urgent_vul')) return false;
-  return urgentIds.size > 0 ? urgentIds.has(vul.vulId) || vul.urgent : vul.urgent;
+/** One advisory that hits a (ecosystem, name, version) triple, ready to be attached to any package with that triple. */
+interface Template {
+  vulId: string;
+  vulSeq: number;
+  severity: HssSeverity;
+  urgent: boolean;
+  fixed: string | null;
+  info: VulInfo & { seq: number };
 }
 
-/** What a re-scan does to a handling decision: it holds while the affected packages are unchanged. */
-function statusAfterRescan(old: HostVulState, fingerprint: string): { status: HostVulStatus; handledFingerprint: string | null } {
-  if (old.status === 'vul_status_verified') return { status: 'vul_status_unfix', handledFingerprint: null };
-  if (HANDLED_STATUSES.includes(old.status) && old.handledFingerprint !== fingerprint) return { status: 'vul_status_unfix', handledFingerprint: null };
+/**
+ * What one scan run keeps between hosts: advisory verdicts and templates
+ * per distinct triple, and affects already known, so a fleet sharing its
+ * packages is matched once per triple rather than once per host.
+ */
+export class MatchContext {
+  readonly verdicts: MatchCache = new Map();
+  readonly templates = new Map<string, Template[]>();
+  readonly affects = new Map<string, VulAffect>();
+  readonly infosWritten = new Set<number>();
+}
+
+interface HostVulDraft {
+  vulSeq: number;
+  vulId: string;
+  severity: HssSeverity;
+  kind: number;
+  apps: AffectedApp[];
+  info: VulInfo & { seq: number };
+}
+
+function inScope(scope: MatchScope, urgentSeqs: Set<number>, vulSeq: number, kind: number): boolean {
+  if (scope.vulTypes.includes('linux_vul') && kind & KIND_LINUX) return true;
+  if (scope.vulTypes.includes('app_vul') && kind & KIND_APP) return true;
+  if (!scope.vulTypes.includes('urgent_vul')) return false;
+  return (kind & KIND_URGENT) !== 0 || urgentSeqs.has(vulSeq);
+}
+
+/** What a re-scan does to a handling decision: it holds while the affected packages are unchanged; a verification ends. */
+function statusAfterRescan(old: HostVulState, fingerprint: number): { status: number; handledFingerprint: number | null } {
+  if (old.status === VERIFIED) return { status: UNFIX, handledFingerprint: null };
+  if (HANDLED.has(old.status) && old.handledFingerprint !== fingerprint) return { status: UNFIX, handledFingerprint: null };
   return { status: old.status, handledFingerprint: old.handledFingerprint };
 }
 
-const fingerprintOf = (packages: AffectedApp[]): string =>
-  createHash('sha256')
-    .update(packages.map((p) => `${p.type}:${p.name}@${p.version}:${p.path}`).sort().join('\n'))
-    .digest('hex')
-    .slice(0, 32);
-
-/** One host's findings grouped by vulnerability. */
-function groupFindings(hostId: string, projectId: string, findings: Finding[], now: number): { vuls: HostVul[]; infos: VulInfo[] } {
-  const byId = new Map<string, { vul: HostVul; info: VulInfo }>();
-  for (const f of findings) {
-    const vulType: StoredVulType = OS_PACKAGE_TYPES.has(f.package.type) ? 'linux_vul' : 'app_vul';
-    const severity = toHssSeverity(f.severity);
-    const app: AffectedApp = { name: f.package.name, version: f.package.version, fixed_version: f.fixedVersion, path: f.location.path, type: f.package.type };
-    const existing = byId.get(f.id);
-    if (existing) {
-      existing.vul.packages.push(app);
-      if (SEVERITY_ORDER.indexOf(severity) > SEVERITY_ORDER.indexOf(existing.vul.severity)) existing.vul.severity = severity;
-      existing.vul.urgent ||= f.knownExploited;
-      if (vulType === 'linux_vul') existing.vul.vulType = 'linux_vul';
-      continue;
-    }
-    byId.set(f.id, {
-      vul: { hostId, vulId: f.id, projectId, vulType, severity, urgent: f.knownExploited, packages: [app], fingerprint: '', status: 'vul_status_unfix', handledFingerprint: null, remark: null, firstScanTime: now, scanTime: now },
-      info: {
-        vulId: f.id,
-        title: f.title ?? f.id,
-        description: f.title ?? '',
-        url: f.url ?? '',
-        severity,
-        cvssScore: f.cvss?.score ?? null,
-        cveIds: [f.id, ...f.aliases].filter((id) => id.startsWith('CVE-')),
-        kev: f.knownExploited,
-        dataSource: f.dataSource,
-      },
-    });
-  }
-  const vuls = [...byId.values()].map(({ vul }) => {
-    vul.packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { ...vul, fingerprint: fingerprintOf(vul.packages) };
-  });
-  return { vuls, infos: [...byId.values()].map(({ info }) => info) };
-}
-
 export interface MatchHostsResult {
-  /** Hosts whose inventory was matched and stored. */
+  /** Hosts whose vulnerabilities are now up to date with their inventory. */
   matched: string[];
   /** Hosts with no stored inventory. */
   withoutInventory: string[];
+  /** Of `matched`, those that needed no work: inventory, DB and scope unchanged since their last match. */
+  unchanged: number;
   rowsWritten: number;
 }
 
@@ -98,83 +98,172 @@ export class HostVulMatcher {
     private readonly hosts: HostRepository,
     private readonly inventories: HostInventoryRepository,
     private readonly hostVuls: HostVulRepository,
-    private readonly advisories: () => AdvisorySource,
+    private readonly advisories: AdvisoryProvider,
     private readonly now: () => number,
   ) {}
 
-  /**
-   * Re-matches every stored inventory, without asking any agent: after a
-   * vulnerability DB update, the lists follow the new data.
-   */
+  /** Re-matches every stored inventory without asking any agent (after a vulnerability DB update). */
   async rematchAll(): Promise<{ hosts: number }> {
     const byProject = new Map<string, string[]>();
     for (const h of await this.hosts.idsWithInventory()) byProject.set(h.projectId, [...(byProject.get(h.projectId) ?? []), h.id]);
-    const cache: MatchCache = new Map();
+    const context = new MatchContext();
     let hosts = 0;
     for (const [projectId, ids] of byProject) {
-      hosts += (await this.matchHosts(projectId, ids, { vulTypes: ['linux_vul', 'app_vul', 'urgent_vul'], urgentVulIds: [] }, cache)).matched.length;
+      hosts += (await this.matchHosts(projectId, ids, { vulTypes: ['linux_vul', 'app_vul', 'urgent_vul'], urgentVulIds: [] }, context)).matched.length;
     }
     return { hosts };
   }
 
-  async matchHosts(projectId: string, hostIds: string[], scope: MatchScope, cache: MatchCache = new Map()): Promise<MatchHostsResult> {
-    const result: MatchHostsResult = { matched: [], withoutInventory: [], rowsWritten: 0 };
-    const urgentIds = new Set(scope.urgentVulIds);
-    const infosWritten = new Set<string>();
-    const source = this.advisories();
+  async matchHosts(projectId: string, hostIds: string[], scope: MatchScope, context = new MatchContext()): Promise<MatchHostsResult> {
+    const result: MatchHostsResult = { matched: [], withoutInventory: [], unchanged: 0, rowsWritten: 0 };
+    const urgentSeqs = new Set(scope.urgentVulIds.map(key52));
+    const source = this.advisories.reader();
+    const stateOf = (inventoryHash: string) =>
+      createHash('sha256')
+        .update(JSON.stringify([inventoryHash, this.advisories.generation(), [...scope.vulTypes].sort(), [...scope.urgentVulIds].sort()]))
+        .digest('hex')
+        .slice(0, 32);
     for (let i = 0; i < hostIds.length; i += HOSTS_PER_BATCH) {
       const batch = hostIds.slice(i, i + HOSTS_PER_BATCH);
       const now = this.now();
-      const inventories = await this.inventories.load(batch);
-      const found = new Set(inventories.map((inv) => inv.hostId));
-      result.withoutInventory.push(...batch.filter((id) => !found.has(id)));
-      const states = await this.hostVuls.statesFor([...found]);
-      const changes: HostVulChanges = { inserts: [], updates: [], deletes: [] };
-      const infos: VulInfo[] = [];
+      const known = await this.hosts.matchedStates(batch);
+      const unchanged = batch.filter((id) => {
+        const k = known.get(id);
+        return k?.inventoryHash && k.matchedState === stateOf(k.inventoryHash);
+      });
+      const skip = new Set(unchanged);
+      const inventories = await this.inventories.load(batch.filter((id) => !skip.has(id) && known.get(id)?.inventoryHash));
+      const loaded = new Set(inventories.map((inv) => inv.hostId));
+      result.withoutInventory.push(...batch.filter((id) => !skip.has(id) && !loaded.has(id)));
+      const states = await this.hostVuls.statesFor(inventories.map((inv) => key52(inv.hostId)));
+      const write: HostVulWrite = { inserts: [], updates: [], deletes: [], affects: [], infos: [], now };
       for (const inventory of inventories) {
-        const { findings } = matchInventory(inventory.os ? { os: inventory.os, packages: inventory.packages } : { packages: inventory.packages }, source, matchers, cache);
-        const grouped = groupFindings(inventory.hostId, projectId, findings, now);
-        for (const info of grouped.infos) {
-          if (infosWritten.has(info.vulId)) continue;
-          infosWritten.add(info.vulId);
-          infos.push(info);
-        }
-        diffHost(inventory.hostId, grouped.vuls, states.get(inventory.hostId)!, scope, urgentIds, changes);
-        result.matched.push(inventory.hostId);
+        const drafts = this.draftsFor(inventory, source, context);
+        const hostSeq = key52(inventory.hostId);
+        diffHost(hostSeq, drafts, states.get(hostSeq)!, scope, urgentSeqs, context, write, now);
       }
-      await this.hostVuls.upsertVulInfo(infos, now);
-      await this.hostVuls.apply(changes);
-      await this.hosts.markScanned([...found], now);
-      result.rowsWritten += changes.inserts.length + changes.updates.length + changes.deletes.reduce((n, d) => n + d.vulIds.length, 0);
+      await this.hostVuls.write(write);
+      await this.hosts.markScanned(unchanged, now);
+      for (const inventory of inventories) await this.hosts.markScanned([inventory.hostId], now, stateOf(inventory.contentHash));
+      result.matched.push(...unchanged, ...inventories.map((inv) => inv.hostId));
+      result.unchanged += unchanged.length;
+      result.rowsWritten += write.inserts.length + write.updates.length + write.deletes.length;
     }
     return result;
   }
+
+  /** A host's vulnerabilities, one draft per vulnerability with every package that carries it. */
+  private draftsFor(inventory: StoredInventory, source: AdvisorySource, context: MatchContext): Map<number, HostVulDraft> {
+    const os = inventory.os ?? undefined;
+    const drafts = new Map<number, HostVulDraft>();
+    for (const pkg of inventory.packages) {
+      const templates = this.templatesFor(pkg, os, source, context);
+      if (templates.length === 0) continue;
+      const kind = OS_PACKAGE_TYPES.has(pkg.type) ? KIND_LINUX : KIND_APP;
+      for (const t of templates) {
+        const app: AffectedApp = { name: pkg.name, version: pkg.version, fixed_version: t.fixed, path: pkg.location.path, type: pkg.type };
+        const draft = drafts.get(t.vulSeq);
+        if (!draft) {
+          drafts.set(t.vulSeq, { vulSeq: t.vulSeq, vulId: t.vulId, severity: t.severity, kind: kind | (t.urgent ? KIND_URGENT : 0), apps: [app], info: t.info });
+          continue;
+        }
+        draft.apps.push(app);
+        draft.kind |= kind | (t.urgent ? KIND_URGENT : 0);
+        if (SEVERITY_ORDER.indexOf(t.severity) > SEVERITY_ORDER.indexOf(draft.severity)) draft.severity = t.severity;
+      }
+    }
+    return drafts;
+  }
+
+  private templatesFor(pkg: Package, os: OsRelease | undefined, source: AdvisorySource, context: MatchContext): Template[] {
+    const target = targetFor(pkg, os, matchers);
+    if (!target) return [];
+    const key = `${target.ecosystem}\u0000${target.name}\u0000${target.version}`;
+    let templates = context.templates.get(key);
+    if (!templates) {
+      const { findings } = matchInventory(os ? { os, packages: [pkg] } : { packages: [pkg] }, source, matchers, context.verdicts);
+      templates = findings.map((f) => {
+        const seq = key52(f.id);
+        const severity = toHssSeverity(f.severity);
+        return {
+          vulId: f.id,
+          vulSeq: seq,
+          severity,
+          urgent: f.knownExploited,
+          fixed: f.fixedVersion,
+          info: {
+            vulId: f.id,
+            seq,
+            title: f.title ?? f.id,
+            description: f.title ?? '',
+            url: f.url ?? '',
+            severity,
+            cvssScore: f.cvss?.score ?? null,
+            cveIds: [f.id, ...f.aliases].filter((id) => id.startsWith('CVE-')),
+            kev: f.knownExploited,
+            dataSource: f.dataSource,
+          },
+        };
+      });
+      context.templates.set(key, templates);
+    }
+    return templates;
+  }
 }
 
-function diffHost(hostId: string, found: HostVul[], existing: Map<string, HostVulState>, scope: MatchScope, urgentIds: Set<string>, changes: HostVulChanges): void {
-  const seen = new Set<string>();
-  for (const vul of found) {
-    if (!inScope(scope, urgentIds, vul)) continue;
-    seen.add(vul.vulId);
-    const old = existing.get(vul.vulId);
-    if (!old) {
-      changes.inserts.push(vul);
+/** The affect a draft stands for, created once per distinct (vulnerability, packages) across the run. */
+function affectOf(draft: HostVulDraft, context: MatchContext, write: HostVulWrite): VulAffect {
+  draft.apps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const packages = JSON.stringify(draft.apps);
+  const vulType = draft.kind & KIND_LINUX ? 'linux_vul' : 'app_vul';
+  const naturalKey = `${draft.vulId}\n${vulType}\n${draft.severity}\n${packages}`;
+  let affect = context.affects.get(naturalKey);
+  if (!affect) {
+    affect = {
+      seq: key52(naturalKey),
+      vulSeq: draft.vulSeq,
+      vulType,
+      severity: draft.severity,
+      packages,
+      fingerprint: key52(draft.apps.map((a) => `${a.type}:${a.name}@${a.version}:${a.path}`).join('\n')),
+    };
+    context.affects.set(naturalKey, affect);
+    write.affects.push(affect);
+  }
+  if (!context.infosWritten.has(draft.vulSeq)) {
+    context.infosWritten.add(draft.vulSeq);
+    write.infos.push(draft.info);
+  }
+  return affect;
+}
+
+function diffHost(
+  hostSeq: number,
+  drafts: Map<number, HostVulDraft>,
+  existing: Map<number, HostVulState>,
+  scope: MatchScope,
+  urgentSeqs: Set<number>,
+  context: MatchContext,
+  write: HostVulWrite,
+  now: number,
+): void {
+  for (const draft of drafts.values()) {
+    if (!inScope(scope, urgentSeqs, draft.vulSeq, draft.kind)) {
+      drafts.delete(draft.vulSeq);
       continue;
     }
-    const next = statusAfterRescan(old, vul.fingerprint);
-    const packagesJson = JSON.stringify(vul.packages);
-    const unchanged =
-      old.fingerprint === vul.fingerprint &&
-      old.packagesJson === packagesJson &&
-      old.severity === vul.severity &&
-      old.vulType === vul.vulType &&
-      old.urgent === vul.urgent &&
-      old.status === next.status &&
-      old.handledFingerprint === next.handledFingerprint;
-    if (!unchanged) {
-      changes.updates.push({ ...vul, ...next, firstScanTime: old.firstScanTime, remark: next.status === old.status ? old.remark : null });
+    const affect = affectOf(draft, context, write);
+    const old = existing.get(draft.vulSeq);
+    if (!old) {
+      write.inserts.push({ hostSeq, vulSeq: draft.vulSeq, affectSeq: affect.seq, kind: draft.kind, status: UNFIX, handledFingerprint: null, firstScanTime: now });
+      continue;
+    }
+    const next = statusAfterRescan(old, affect.fingerprint);
+    if (old.affectSeq !== affect.seq || old.kind !== draft.kind || old.status !== next.status || old.handledFingerprint !== next.handledFingerprint) {
+      write.updates.push({ hostSeq, vulSeq: draft.vulSeq, affectSeq: affect.seq, kind: draft.kind, ...next, clearRemark: next.status !== old.status });
     }
   }
-  const gone = [...existing.values()].filter((old) => !seen.has(old.vulId) && inScope(scope, urgentIds, old)).map((old) => old.vulId);
-  if (gone.length > 0) changes.deletes.push({ hostId, vulIds: gone });
+  for (const old of existing.values()) {
+    if (!drafts.has(old.vulSeq) && inScope(scope, urgentSeqs, old.vulSeq, old.kind)) write.deletes.push({ hostSeq, vulSeq: old.vulSeq });
+  }
 }

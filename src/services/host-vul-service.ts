@@ -1,5 +1,6 @@
 import { invalidParameter, notFound } from '../domain/errors.js';
-import type { HostVulStatus } from '../domain/host-vul.js';
+import { statusCode, type HostVulStatus } from '../domain/host-vul.js';
+import { key52 } from '../domain/keys.js';
 import type { VulType } from '../domain/vulnerability.js';
 import type { HostRepository } from '../repositories/host-repository.js';
 import type { HostVulRepository } from '../repositories/host-vul-repository.js';
@@ -62,14 +63,15 @@ export class HostVulService {
     if (change.operateType === 'immediate_repair') throw invalidParameter('operate_type', 'operate_type immediate_repair is not supported: openhss does not change hosts; fix the package and use verify');
     const pairs = await this.selectedPairs(projectId, change);
     if (pairs.length === 0) throw invalidParameter('data_list', 'name at least one vulnerability and host in data_list or host_data_list, or use select_type');
-    for (const pair of pairs) {
-      const row = await this.hostVuls.find(projectId, pair.hostId, pair.vulId);
-      if (!row) throw notFound(`Requested resource not found: host ${pair.hostId} has no vulnerability ${pair.vulId}`);
+    const keyed = pairs.map((p) => ({ ...p, hostSeq: key52(p.hostId), vulSeq: key52(p.vulId) }));
+    for (const pair of keyed) {
+      if (!(await this.hostVuls.exists(projectId, pair.hostSeq, pair.vulSeq))) throw notFound(`Requested resource not found: host ${pair.hostId} has no vulnerability ${pair.vulId}`);
     }
     const op = OPERATIONS[change.operateType];
-    await this.hostVuls.setStatus(projectId, pairs, op.status, change.remark ?? null, op.tied);
+    await this.hostVuls.setStatus(projectId, keyed, statusCode(op.status), change.remark ?? null, op.tied);
     if (change.operateType === 'verify') {
       const hostIds = [...new Set(pairs.map((p) => p.hostId))];
+      await this.hosts.forgetMatches(projectId, hostIds);
       await this.scans.createTask(projectId, { scanType: 'manual', vulTypes: [change.type], rangeType: 'specific_host', hostIds });
     }
   }

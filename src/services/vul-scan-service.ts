@@ -3,11 +3,10 @@ import type { Host } from '../domain/host.js';
 import { newHexId } from '../domain/ids.js';
 import type { VulType } from '../domain/vulnerability.js';
 import { SUPPORTED_VUL_TYPES, type FailedReason, type ScanTaskType, type VulScanTask } from '../domain/vul-scan-task.js';
-import type { MatchCache } from '../findings/match-inventory.js';
 import type { HostRepository } from '../repositories/host-repository.js';
 import type { HostOutcome, NewTaskHost, TaskFilter, TaskHostRow, VulScanTaskRepository } from '../repositories/vul-scan-task-repository.js';
 import type { AgentService } from './agent-service.js';
-import type { HostVulMatcher } from './host-vul-matcher.js';
+import { MatchContext, type HostVulMatcher } from './host-vul-matcher.js';
 
 export interface ScanSettings {
   offlineAfterMs: number;
@@ -177,12 +176,12 @@ export class VulScanService {
   }
 
   private async matchAndFinish(task: VulScanTask, hostIds: string[]): Promise<void> {
-    const cache: MatchCache = new Map();
+    const context = new MatchContext();
     const unsupported = unsupportedReasons(task.scanVulTypes);
     for (let i = 0; i < hostIds.length; i += MATCH_BATCH) {
       const batch = hostIds.slice(i, i + MATCH_BATCH);
       const started = this.now();
-      const result = await this.matcher.matchHosts(task.projectId, batch, { vulTypes: task.scanVulTypes, urgentVulIds: task.urgentVulIds }, cache);
+      const result = await this.matcher.matchHosts(task.projectId, batch, { vulTypes: task.scanVulTypes, urgentVulIds: task.urgentVulIds }, context);
       const outcomes: HostOutcome[] = [
         ...result.matched.map((hostId): HostOutcome => (unsupported.length > 0 ? { hostId, status: 'failed', failedReasons: unsupported } : { hostId, status: 'success', failedReasons: [] })),
         ...result.withoutInventory.map((hostId): HostOutcome => ({ hostId, status: 'failed', failedReasons: reasonsFor(task, 'the agent has not reported an inventory') })),

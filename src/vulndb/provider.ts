@@ -42,6 +42,11 @@ export class VulnDbProvider {
     this.swapIn();
   }
 
+  /** Names the file now in use; it changes whenever the file is replaced. */
+  generation(): string {
+    return this.identity;
+  }
+
   onChange(listener: () => void): void {
     this.listeners.push(listener);
   }

@@ -2,7 +2,8 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 /** Hosts, their agents and inventories, host vulnerabilities and vulnerability scan tasks. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const blob = db.getExecutor().adapter instanceof PostgresAdapter ? sql`bytea` : sql`blob`;
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const blob = postgres ? sql`bytea` : sql`blob`;
 
   await db.schema
     .createTable('agent_enrolment_tokens')
@@ -20,6 +21,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('hosts')
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+    // key52(id): the compact key host vulnerability rows use.
+    .addColumn('seq', 'bigint', (c) => c.notNull().unique())
     .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('projects.id'))
     .addColumn('enterprise_project_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('agent_id', 'varchar(64)', (c) => c.notNull().unique())
@@ -39,6 +42,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('inventory_hash', 'varchar(64)')
     .addColumn('inventory_at', 'bigint')
     .addColumn('last_scan_at', 'bigint')
+    // What the stored vulnerabilities were last matched from (inventory, DB, scope): an unchanged host is not matched again.
+    .addColumn('matched_state', 'varchar(64)')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('hosts_project').on('hosts').columns(['project_id', 'created_at']).execute();
@@ -72,6 +77,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('vul_info')
     .addColumn('vul_id', 'varchar(128)', (c) => c.primaryKey())
+    .addColumn('seq', 'bigint', (c) => c.notNull().unique())
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('url', 'text', (c) => c.notNull())
@@ -83,26 +89,35 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
 
+  // One vulnerability in one set of package versions, shared by every host that has exactly those: stored once.
   await db.schema
-    .createTable('host_vuls')
-    .addColumn('host_id', 'varchar(64)', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
-    .addColumn('vul_id', 'varchar(128)', (c) => c.notNull())
-    .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+    .createTable('vul_affects')
+    .addColumn('seq', 'bigint', (c) => c.primaryKey())
+    .addColumn('vul_seq', 'bigint', (c) => c.notNull())
     .addColumn('vul_type', 'varchar(16)', (c) => c.notNull())
     .addColumn('severity', 'varchar(16)', (c) => c.notNull())
-    .addColumn('urgent', 'integer', (c) => c.notNull())
-    // JSON [{name, version, fixed_version, path, type}] of the affected packages on this host.
+    // JSON [{name, version, fixed_version, path, type}]
     .addColumn('packages', 'text', (c) => c.notNull())
-    .addColumn('fingerprint', 'varchar(64)', (c) => c.notNull())
-    .addColumn('status', 'varchar(32)', (c) => c.notNull())
-    .addColumn('handled_fingerprint', 'varchar(64)')
-    .addColumn('remark', 'varchar(512)')
-    .addColumn('first_scan_time', 'bigint', (c) => c.notNull())
-    .addColumn('scan_time', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('host_vuls_pk', ['host_id', 'vul_id'])
+    .addColumn('fingerprint', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('host_vuls_project_vul').on('host_vuls').columns(['project_id', 'vul_id']).execute();
-  await db.schema.createIndex('host_vuls_project_type').on('host_vuls').columns(['project_id', 'vul_type', 'vul_id', 'status']).execute();
+
+  // One row per host and vulnerability (millions in a large fleet): integer keys only, kept narrow.
+  let hostVuls = db.schema
+    .createTable('host_vuls')
+    .addColumn('host_seq', 'bigint', (c) => c.notNull())
+    .addColumn('vul_seq', 'bigint', (c) => c.notNull())
+    .addColumn('affect_seq', 'bigint', (c) => c.notNull())
+    // Bits: 1 linux_vul, 2 app_vul, 4 urgent (KEV).
+    .addColumn('kind', 'integer', (c) => c.notNull())
+    // HostVulStatus as its index in HOST_VUL_STATUSES.
+    .addColumn('status', 'integer', (c) => c.notNull())
+    .addColumn('handled_fingerprint', 'bigint')
+    .addColumn('remark', 'text')
+    .addColumn('first_scan_time', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('host_vuls_pk', ['host_seq', 'vul_seq']);
+  if (!postgres) hostVuls = hostVuls.modifyEnd(sql`without rowid`);
+  await hostVuls.execute();
+  await db.schema.createIndex('host_vuls_by_vul').on('host_vuls').columns(['vul_seq', 'host_seq']).execute();
 
   await db.schema
     .createTable('vul_scan_tasks')

@@ -1,0 +1,70 @@
+/**
+ * The timed scan, in a process of its own so its peak RSS is the scan's: opens the runtime on the
+ * prepared database, marks the hosts online and fresh, then runs a scheduled scan of all hosts
+ * (createTask + runTask) twice: the first stores every host's vulnerabilities, the second finds
+ * nothing changed. Prints one JSON line (support/child.ts).
+ *
+ *   node --import tsx bench/hosts/scan-child.ts '<config JSON>' <project id>
+ */
+import { sql } from 'kysely';
+import { validateConfig } from '../../src/config/load.js';
+import { openRuntime } from '../../src/runtime/runtime.js';
+import { report, vmHwm } from '../support/child.js';
+import { refreshHosts } from './hosts.js';
+
+const [configJson, projectId] = process.argv.slice(2);
+if (!configJson || !projectId) throw new Error('usage: scan-child.ts <config JSON> <project id>');
+const runtime = await openRuntime(validateConfig(JSON.parse(configJson) as Record<string, unknown>));
+try {
+  const { vulScans } = runtime.services;
+  const db = runtime.database.db;
+  const baseRss = vmHwm();
+
+  const scan = async () => {
+    await refreshHosts(db, projectId, Date.now());
+    const start = performance.now();
+    const taskId = await vulScans.createTask(projectId, { scanType: 'schedule', vulTypes: ['linux_vul'], rangeType: 'all_host' });
+    if (!taskId) throw new Error('createTask returned null: the scheduled slot already has its task');
+    const createMs = performance.now() - start;
+    await vulScans.runTask(taskId);
+    const ms = performance.now() - start;
+    const task = await db.selectFrom('vul_scan_tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow();
+    const hostStates = await db
+      .selectFrom('vul_scan_task_hosts')
+      .select(['scan_status', sql<number>`count(*)`.as('n')])
+      .where('task_id', '=', taskId)
+      .groupBy('scan_status')
+      .execute();
+    return {
+      ms,
+      createMs,
+      rssAfter: vmHwm(),
+      status: task.status,
+      hostNum: task.host_num,
+      success: task.success_host_num,
+      failed: task.failed_host_num,
+      hostStates: Object.fromEntries(hostStates.map((r) => [r.scan_status, Number(r.n)])),
+    };
+  };
+  const counts = async () => {
+    const row = await db
+      .selectFrom('host_vuls')
+      .innerJoin('hosts', 'hosts.seq', 'host_vuls.host_seq')
+      .select([sql<number>`count(*)`.as('rows'), sql<number>`count(distinct host_vuls.vul_seq)`.as('vulIds')])
+      .where('hosts.project_id', '=', projectId)
+      .executeTakeFirstOrThrow();
+    return { hostVulRows: Number(row.rows), vulIds: Number(row.vulIds) };
+  };
+
+  const first = await scan();
+  const afterFirst = await counts();
+  const firstPeak = vmHwm();
+  const second = await scan();
+  const afterSecond = await counts();
+  report({ baseRss, firstPeak, first: { ...first, ...afterFirst }, second: { ...second, ...afterSecond } });
+} catch (err) {
+  // The parent shows why the scan could not run, and goes on with the other parts.
+  report({ baseRss: vmHwm(), error: (err as Error).stack ?? String(err) });
+} finally {
+  await runtime.close();
+}
