@@ -5,7 +5,7 @@
  */
 import { key52 } from '../../src/domain/keys.js';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { encodeInventory } from '../../src/repositories/inventory-codec.js';
 import type { Kysely } from 'kysely';
 import { inventoryHash, type InventoryDocument } from '../../src/agent/protocol.js';
 import type { DB, HostsTable, VulScanTasksTable } from '../../src/db/schema.js';
@@ -55,7 +55,7 @@ export function prepareInventories(fleet: Fleet, onProgress?: (done: number) => 
     const document = { os: BENCH_OS, packages: hostPackages(fleet, host) };
     const hash = fastInventoryHash(document);
     if (out.length < 3 && hash !== inventoryHash(document)) throw new Error('fastInventoryHash disagrees with inventoryHash(): update bench/hosts/hosts.ts');
-    out.push({ hash, document: gzipSync(JSON.stringify(document)), packageCount: document.packages.length });
+    out.push({ hash, document: encodeInventory(document), packageCount: document.packages.length });
     if (onProgress && out.length % 5000 === 0) onProgress(out.length);
   }
   return out;

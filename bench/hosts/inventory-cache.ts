@@ -8,7 +8,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredInventory } from './hosts.js';
 
-const FORMAT = 1;
+// 2: documents in the repository's compact encoding (src/repositories/inventory-codec.ts).
+const FORMAT = 2;
 const DIR = join(process.env.OPENHSS_BENCH_CACHE ?? join(homedir(), '.cache', 'openhss-bench'), 'hosts');
 
 /** A cache key over everything the inventories follow from. */

@@ -203,6 +203,12 @@ export interface VulScanTaskHostsTable {
   finished_at: number | null;
 }
 
+export interface VulScanTaskCountsTable {
+  project_id: string;
+  scan_type: string;
+  n: number;
+}
+
 export interface VulScanThroughputTable {
   project_id: string;
   ms_per_host: number;
@@ -229,4 +235,5 @@ export interface DB {
   vul_scan_tasks: VulScanTasksTable;
   vul_scan_task_hosts: VulScanTaskHostsTable;
   vul_scan_throughput: VulScanThroughputTable;
+  vul_scan_task_counts: VulScanTaskCountsTable;
 }

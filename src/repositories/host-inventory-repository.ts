@@ -1,6 +1,6 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import type { InventoryDocument } from '../agent/protocol.js';
+import { decodeInventory, encodeInventory } from './inventory-codec.js';
 import type { DB } from '../db/schema.js';
 
 export interface StoredInventory extends InventoryDocument {
@@ -11,13 +11,13 @@ export interface StoredInventory extends InventoryDocument {
   warnings: string[];
 }
 
-/** The last inventory each host reported, stored whole (gzip JSON): it is always read and written as one. */
+/** The last inventory each host reported, stored whole (see inventory-codec.ts): it is always read and written as one. */
 export class HostInventoryRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /** Replaces the host's inventory and records its hash on the host, atomically. */
   async save(projectId: string, inventory: StoredInventory): Promise<void> {
-    const document = gzipSync(JSON.stringify({ os: inventory.os, packages: inventory.packages }), { level: 6 });
+    const document = encodeInventory(inventory);
     const values = {
       project_id: projectId,
       content_hash: inventory.contentHash,
@@ -53,7 +53,7 @@ export class HostInventoryRepository {
     if (hostIds.length === 0) return [];
     const rows = await this.db.selectFrom('host_inventories').selectAll().where('host_id', 'in', hostIds).execute();
     return rows.map((r) => {
-      const document = JSON.parse(gunzipSync(r.document).toString('utf8')) as InventoryDocument;
+      const document = decodeInventory(r.document);
       return {
         hostId: r.host_id,
         contentHash: r.content_hash,

@@ -43,6 +43,8 @@ export interface HostVulWrite {
   deletes: Array<{ hostSeq: number; vulSeq: number }>;
   affects: VulAffect[];
   infos: Array<VulInfo & { seq: number }>;
+  /** Hosts scanned in this batch: `last_scan_at` becomes `now`; a non-null state records what they were matched from. */
+  scanned: Array<{ hostSeq: number; matchedState: string | null }>;
   now: number;
 }
 
@@ -65,6 +67,8 @@ class SqliteBulkWriter implements BulkWriter {
     this.db = new SQLite(file);
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('synchronous = NORMAL');
+    // Millions of rows go into two B-trees: a larger page cache keeps their upper levels in memory.
+    this.db.pragma('cache_size = -131072');
     const insert = this.db.prepare(
       'insert into host_vuls (host_seq, vul_seq, affect_seq, kind, status, handled_fingerprint, remark, first_scan_time) values (?, ?, ?, ?, ?, ?, null, ?)',
     );
@@ -72,6 +76,7 @@ class SqliteBulkWriter implements BulkWriter {
       'update host_vuls set affect_seq = ?, kind = ?, status = ?, handled_fingerprint = ?, remark = case when ? then null else remark end where host_seq = ? and vul_seq = ?',
     );
     const remove = this.db.prepare('delete from host_vuls where host_seq = ? and vul_seq = ?');
+    const scanned = this.db.prepare('update hosts set last_scan_at = ?, matched_state = coalesce(?, matched_state) where seq = ?');
     const affect = this.db.prepare('insert into vul_affects (seq, vul_seq, vul_type, severity, packages, fingerprint) values (?, ?, ?, ?, ?, ?) on conflict (seq) do nothing');
     const info = this.db.prepare(
       `insert into vul_info (vul_id, seq, title, description, url, severity, cvss_score, cve_ids, kev, data_source, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -84,6 +89,7 @@ class SqliteBulkWriter implements BulkWriter {
       for (const r of b.inserts) insert.run(r.hostSeq, r.vulSeq, r.affectSeq, r.kind, r.status, r.handledFingerprint, r.firstScanTime);
       for (const u of b.updates) update.run(u.affectSeq, u.kind, u.status, u.handledFingerprint, u.clearRemark ? 1 : 0, u.hostSeq, u.vulSeq);
       for (const d of b.deletes) remove.run(d.hostSeq, d.vulSeq);
+      for (const h of b.scanned) scanned.run(b.now, h.matchedState, h.hostSeq);
     });
   }
 
@@ -138,6 +144,12 @@ class PostgresBulkWriter implements BulkWriter {
         const d = b.deletes;
         await sql`delete from host_vuls h using unnest(${col(d, (x) => x.hostSeq)}::bigint[], ${col(d, (x) => x.vulSeq)}::bigint[]) as d(host_seq, vul_seq)
           where h.host_seq = d.host_seq and h.vul_seq = d.vul_seq`.execute(tx);
+      }
+      if (b.scanned.length > 0) {
+        const h = b.scanned;
+        await sql`update hosts set last_scan_at = ${b.now}::bigint, matched_state = coalesce(s.matched_state, hosts.matched_state)
+          from unnest(${col(h, (x) => x.hostSeq)}::bigint[], ${col(h, (x) => x.matchedState)}::text[]) as s(host_seq, matched_state)
+          where hosts.seq = s.host_seq`.execute(tx);
       }
     });
   }

@@ -109,15 +109,31 @@ export class VulScanTaskRepository {
     return row && toTask(row);
   }
 
-  async list(projectId: string, filter: TaskFilter, page: { offset: number; limit: number }): Promise<{ total: number; tasks: VulScanTask[] }> {
+  private filtered(projectId: string, filter: TaskFilter) {
     let query = this.db.selectFrom('vul_scan_tasks').where('project_id', '=', projectId);
     if (filter.scanType) query = query.where('scan_type', '=', filter.scanType);
     if (filter.taskId) query = query.where('id', '=', filter.taskId);
     if (filter.minStartTime !== undefined) query = query.where('start_time', '>=', filter.minStartTime);
     if (filter.maxStartTime !== undefined) query = query.where('start_time', '<=', filter.maxStartTime);
-    const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return query;
+  }
+
+  async list(projectId: string, filter: TaskFilter, page: { offset: number; limit: number }): Promise<{ total: number; tasks: VulScanTask[] }> {
+    const query = this.filtered(projectId, filter);
     const rows = await query.selectAll().orderBy('start_time', 'desc').orderBy('id', 'desc').offset(page.offset).limit(page.limit).execute();
-    return { total: Number(total.n), tasks: rows.map(toTask) };
+    return { total: await this.count(projectId, filter, query), tasks: rows.map(toTask) };
+  }
+
+  /** total_num: from the trigger-kept totals when only the scan type filters, else by counting. */
+  private async count(projectId: string, filter: TaskFilter, query: ReturnType<VulScanTaskRepository['filtered']>): Promise<number> {
+    if (filter.taskId === undefined && filter.minStartTime === undefined && filter.maxStartTime === undefined) {
+      let totals = this.db.selectFrom('vul_scan_task_counts').where('project_id', '=', projectId);
+      if (filter.scanType) totals = totals.where('scan_type', '=', filter.scanType);
+      const row = await totals.select((eb) => eb.fn.sum<number>('n').as('n')).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    }
+    const row = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async listHosts(taskId: string, scanStatus: HostScanStatus | undefined, page: { offset: number; limit: number }): Promise<{ total: number; hosts: TaskHostRow[] }> {

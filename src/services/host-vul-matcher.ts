@@ -50,8 +50,19 @@ interface Template {
 export class MatchContext {
   readonly verdicts: MatchCache = new Map();
   readonly templates = new Map<string, Template[]>();
+  /** Each distinct installed package (as matched: OS release, type, name, version, path), numbered, with what hits it. */
+  readonly packages = new Map<string, PackageEntry>();
+  /** Affects by vulnerability and the numbers of the packages carrying it. */
   readonly affects = new Map<string, VulAffect>();
   readonly infosWritten = new Set<number>();
+}
+
+interface PackageEntry {
+  id: number;
+  kind: number;
+  templates: Template[];
+  /** The package as an affected app of each template, in template order. */
+  apps: AffectedApp[];
 }
 
 interface HostVulDraft {
@@ -59,6 +70,7 @@ interface HostVulDraft {
   vulId: string;
   severity: HssSeverity;
   kind: number;
+  packageIds: number[];
   apps: AffectedApp[];
   info: VulInfo & { seq: number };
 }
@@ -136,15 +148,14 @@ export class HostVulMatcher {
       const loaded = new Set(inventories.map((inv) => inv.hostId));
       result.withoutInventory.push(...batch.filter((id) => !skip.has(id) && !loaded.has(id)));
       const states = await this.hostVuls.statesFor(inventories.map((inv) => key52(inv.hostId)));
-      const write: HostVulWrite = { inserts: [], updates: [], deletes: [], affects: [], infos: [], now };
+      const write: HostVulWrite = { inserts: [], updates: [], deletes: [], affects: [], infos: [], scanned: unchanged.map((id) => ({ hostSeq: key52(id), matchedState: null })), now };
       for (const inventory of inventories) {
         const drafts = this.draftsFor(inventory, source, context);
         const hostSeq = key52(inventory.hostId);
         diffHost(hostSeq, drafts, states.get(hostSeq)!, scope, urgentSeqs, context, write, now);
+        write.scanned.push({ hostSeq, matchedState: stateOf(inventory.contentHash) });
       }
       await this.hostVuls.write(write);
-      await this.hosts.markScanned(unchanged, now);
-      for (const inventory of inventories) await this.hosts.markScanned([inventory.hostId], now, stateOf(inventory.contentHash));
       result.matched.push(...unchanged, ...inventories.map((inv) => inv.hostId));
       result.unchanged += unchanged.length;
       result.rowsWritten += write.inserts.length + write.updates.length + write.deletes.length;
@@ -155,20 +166,32 @@ export class HostVulMatcher {
   /** A host's vulnerabilities, one draft per vulnerability with every package that carries it. */
   private draftsFor(inventory: StoredInventory, source: AdvisorySource, context: MatchContext): Map<number, HostVulDraft> {
     const os = inventory.os ?? undefined;
+    const osKey = os ? `${os.id}\u0000${os.versionId}` : '';
     const drafts = new Map<number, HostVulDraft>();
     for (const pkg of inventory.packages) {
-      const templates = this.templatesFor(pkg, os, source, context);
-      if (templates.length === 0) continue;
-      const kind = OS_PACKAGE_TYPES.has(pkg.type) ? KIND_LINUX : KIND_APP;
-      for (const t of templates) {
-        const app: AffectedApp = { name: pkg.name, version: pkg.version, fixed_version: t.fixed, path: pkg.location.path, type: pkg.type };
+      const key = `${osKey}\u0000${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${pkg.location.path}${pkg.type === 'deb' ? `\u0000${pkg.source.name}\u0000${pkg.source.version}` : ''}`;
+      let entry = context.packages.get(key);
+      if (!entry) {
+        const templates = this.templatesFor(pkg, os, source, context);
+        entry = {
+          id: context.packages.size,
+          kind: OS_PACKAGE_TYPES.has(pkg.type) ? KIND_LINUX : KIND_APP,
+          templates,
+          apps: templates.map((t) => ({ name: pkg.name, version: pkg.version, fixed_version: t.fixed, path: pkg.location.path, type: pkg.type })),
+        };
+        context.packages.set(key, entry);
+      }
+      for (let i = 0; i < entry.templates.length; i++) {
+        const t = entry.templates[i]!;
+        const kind = entry.kind | (t.urgent ? KIND_URGENT : 0);
         const draft = drafts.get(t.vulSeq);
         if (!draft) {
-          drafts.set(t.vulSeq, { vulSeq: t.vulSeq, vulId: t.vulId, severity: t.severity, kind: kind | (t.urgent ? KIND_URGENT : 0), apps: [app], info: t.info });
+          drafts.set(t.vulSeq, { vulSeq: t.vulSeq, vulId: t.vulId, severity: t.severity, kind, packageIds: [entry.id], apps: [entry.apps[i]!], info: t.info });
           continue;
         }
-        draft.apps.push(app);
-        draft.kind |= kind | (t.urgent ? KIND_URGENT : 0);
+        draft.packageIds.push(entry.id);
+        draft.apps.push(entry.apps[i]!);
+        draft.kind |= kind;
         if (SEVERITY_ORDER.indexOf(t.severity) > SEVERITY_ORDER.indexOf(draft.severity)) draft.severity = t.severity;
       }
     }
@@ -211,23 +234,27 @@ export class HostVulMatcher {
   }
 }
 
-/** The affect a draft stands for, created once per distinct (vulnerability, packages) across the run. */
+/**
+ * The affect a draft stands for, created once per distinct (vulnerability,
+ * packages) across the run. Its key is content-addressed, so every process
+ * and every run gives the same affect the same key.
+ */
 function affectOf(draft: HostVulDraft, context: MatchContext, write: HostVulWrite): VulAffect {
-  draft.apps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const packages = JSON.stringify(draft.apps);
-  const vulType = draft.kind & KIND_LINUX ? 'linux_vul' : 'app_vul';
-  const naturalKey = `${draft.vulId}\n${vulType}\n${draft.severity}\n${packages}`;
-  let affect = context.affects.get(naturalKey);
+  const runKey = draft.packageIds.length === 1 ? `${draft.vulSeq}:${draft.packageIds[0]}` : `${draft.vulSeq}:${[...draft.packageIds].sort((a, b) => a - b).join(',')}`;
+  let affect = context.affects.get(runKey);
   if (!affect) {
+    const apps = [...draft.apps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const packages = JSON.stringify(apps);
+    const vulType = draft.kind & KIND_LINUX ? 'linux_vul' : 'app_vul';
     affect = {
-      seq: key52(naturalKey),
+      seq: key52(`${draft.vulId}\n${vulType}\n${draft.severity}\n${packages}`),
       vulSeq: draft.vulSeq,
       vulType,
       severity: draft.severity,
       packages,
-      fingerprint: key52(draft.apps.map((a) => `${a.type}:${a.name}@${a.version}:${a.path}`).join('\n')),
+      fingerprint: key52(apps.map((a) => `${a.type}:${a.name}@${a.version}:${a.path}`).join('\n')),
     };
-    context.affects.set(naturalKey, affect);
+    context.affects.set(runKey, affect);
     write.affects.push(affect);
   }
   if (!context.infosWritten.has(draft.vulSeq)) {
