@@ -203,9 +203,10 @@ export interface VulScanTaskHostsTable {
   finished_at: number | null;
 }
 
-export interface VulScanTaskCountsTable {
+export interface VulScanTaskDaysTable {
   project_id: string;
   scan_type: string;
+  day: number;
   n: number;
 }
 
@@ -235,5 +236,5 @@ export interface DB {
   vul_scan_tasks: VulScanTasksTable;
   vul_scan_task_hosts: VulScanTaskHostsTable;
   vul_scan_throughput: VulScanThroughputTable;
-  vul_scan_task_counts: VulScanTaskCountsTable;
+  vul_scan_task_days: VulScanTaskDaysTable;
 }

@@ -46,6 +46,9 @@ export interface HostOutcome {
 }
 
 const CHUNK = 500;
+const DAY_MS = 86_400_000;
+/** Offsets up to this are skipped through directly; deeper pages seek by day first. */
+const SEEK_FROM_OFFSET = 1000;
 
 /** Vulnerability scan tasks and the per-host state within them. */
 export class VulScanTaskRepository {
@@ -119,21 +122,54 @@ export class VulScanTaskRepository {
   }
 
   async list(projectId: string, filter: TaskFilter, page: { offset: number; limit: number }): Promise<{ total: number; tasks: VulScanTask[] }> {
-    const query = this.filtered(projectId, filter);
-    const rows = await query.selectAll().orderBy('start_time', 'desc').orderBy('id', 'desc').offset(page.offset).limit(page.limit).execute();
-    return { total: await this.count(projectId, filter, query), tasks: rows.map(toTask) };
+    const total = await this.count(projectId, filter);
+    if (page.offset >= total) return { total, tasks: [] };
+    let query = this.filtered(projectId, filter);
+    let offset = page.offset;
+    // A deep page starts from the day it falls in, found from the day totals, instead of skipping every newer task.
+    if (offset > SEEK_FROM_OFFSET && filter.taskId === undefined && filter.minStartTime === undefined && filter.maxStartTime === undefined) {
+      const days = await this.days(projectId, filter.scanType).orderBy('day', 'desc').execute();
+      let newer = 0;
+      for (const { day, n } of days) {
+        if (newer + Number(n) > offset) {
+          query = query.where('start_time', '<', (Number(day) + 1) * DAY_MS);
+          offset -= newer;
+          break;
+        }
+        newer += Number(n);
+      }
+    }
+    const rows = await query.selectAll().orderBy('start_time', 'desc').orderBy('id', 'desc').offset(offset).limit(page.limit).execute();
+    return { total, tasks: rows.map(toTask) };
   }
 
-  /** total_num: from the trigger-kept totals when only the scan type filters, else by counting. */
-  private async count(projectId: string, filter: TaskFilter, query: ReturnType<VulScanTaskRepository['filtered']>): Promise<number> {
-    if (filter.taskId === undefined && filter.minStartTime === undefined && filter.maxStartTime === undefined) {
-      let totals = this.db.selectFrom('vul_scan_task_counts').where('project_id', '=', projectId);
-      if (filter.scanType) totals = totals.where('scan_type', '=', filter.scanType);
-      const row = await totals.select((eb) => eb.fn.sum<number>('n').as('n')).executeTakeFirst();
-      return Number(row?.n ?? 0);
-    }
-    const row = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(row.n);
+  /** Tasks per UTC day (trigger-kept), summed over scan types unless one is given. */
+  private days(projectId: string, scanType: ScanTaskType | undefined) {
+    let query = this.db.selectFrom('vul_scan_task_days').where('project_id', '=', projectId);
+    if (scanType) query = query.where('scan_type', '=', scanType);
+    return query.select(['day', (eb) => eb.fn.sum<number>('n').as('n')]).groupBy('day');
+  }
+
+  /**
+   * total_num: whole days inside the filter from the day totals, the partial
+   * days at its edges (at most two) by counting; a task id is counted directly.
+   */
+  private async count(projectId: string, filter: TaskFilter): Promise<number> {
+    const countRows = async (f: TaskFilter) => Number((await this.filtered(projectId, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    if (filter.taskId !== undefined) return countRows(filter);
+    const min = filter.minStartTime;
+    const max = filter.maxStartTime;
+    const firstWholeDay = min === undefined ? undefined : Math.ceil(min / DAY_MS);
+    const lastWholeDay = max === undefined ? undefined : Math.floor((max + 1) / DAY_MS) - 1;
+    if (firstWholeDay !== undefined && lastWholeDay !== undefined && firstWholeDay > lastWholeDay) return countRows(filter);
+    let whole = this.db.selectFrom(this.days(projectId, filter.scanType).as('d')).select((eb) => eb.fn.sum<number>('d.n').as('n'));
+    if (firstWholeDay !== undefined) whole = whole.where('d.day', '>=', firstWholeDay);
+    if (lastWholeDay !== undefined) whole = whole.where('d.day', '<=', lastWholeDay);
+    let total = Number((await whole.executeTakeFirst())?.n ?? 0);
+    const scanType = filter.scanType ? { scanType: filter.scanType } : {};
+    if (min !== undefined && firstWholeDay! * DAY_MS > min) total += await countRows({ ...scanType, minStartTime: min, maxStartTime: firstWholeDay! * DAY_MS - 1 });
+    if (max !== undefined && (lastWholeDay! + 1) * DAY_MS <= max) total += await countRows({ ...scanType, minStartTime: (lastWholeDay! + 1) * DAY_MS, maxStartTime: max });
+    return total;
   }
 
   async listHosts(taskId: string, scanStatus: HostScanStatus | undefined, page: { offset: number; limit: number }): Promise<{ total: number; hosts: TaskHostRow[] }> {
