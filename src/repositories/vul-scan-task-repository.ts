@@ -162,9 +162,10 @@ export class VulScanTaskRepository {
     const firstWholeDay = min === undefined ? undefined : Math.ceil(min / DAY_MS);
     const lastWholeDay = max === undefined ? undefined : Math.floor((max + 1) / DAY_MS) - 1;
     if (firstWholeDay !== undefined && lastWholeDay !== undefined && firstWholeDay > lastWholeDay) return countRows(filter);
-    let whole = this.db.selectFrom(this.days(projectId, filter.scanType).as('d')).select((eb) => eb.fn.sum<number>('d.n').as('n'));
-    if (firstWholeDay !== undefined) whole = whole.where('d.day', '>=', firstWholeDay);
-    if (lastWholeDay !== undefined) whole = whole.where('d.day', '<=', lastWholeDay);
+    let whole = this.db.selectFrom('vul_scan_task_days').where('project_id', '=', projectId).select((eb) => eb.fn.sum<number>('n').as('n'));
+    if (filter.scanType) whole = whole.where('scan_type', '=', filter.scanType);
+    if (firstWholeDay !== undefined) whole = whole.where('day', '>=', firstWholeDay);
+    if (lastWholeDay !== undefined) whole = whole.where('day', '<=', lastWholeDay);
     let total = Number((await whole.executeTakeFirst())?.n ?? 0);
     const scanType = filter.scanType ? { scanType: filter.scanType } : {};
     if (min !== undefined && firstWholeDay! * DAY_MS > min) total += await countRows({ ...scanType, minStartTime: min, maxStartTime: firstWholeDay! * DAY_MS - 1 });
