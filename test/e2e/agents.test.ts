@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backends, createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -41,6 +41,7 @@ for (const backend of backends) {
     let serverEnv: Record<string, string>;
     const agents: ChildProcess[] = [];
     const agentLogs: string[] = [];
+    const enrolmentTokens: string[] = [];
 
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${server.url}${path}`, {
@@ -63,6 +64,7 @@ for (const backend of backends) {
     const startAgent = async (root: string): Promise<ChildProcess> => {
       const enrolment = await api('POST', `/v5/${pid}/openhss/agent-enrolment-tokens`, { description: root });
       assert.equal(enrolment.status, 201);
+      enrolmentTokens.push(String(enrolment.body.token));
       const stateDir = join(work, `state-${agents.length}`);
       const child = spawn(process.execPath, [CLI, 'agent', '--server', server.url, '--token', String(enrolment.body.token), '--state-dir', stateDir, '--root', root], {
         env: { PATH: process.env.PATH ?? '', HOME: work, OPENHSS_LOG_LEVEL: 'info' },
@@ -124,6 +126,17 @@ for (const backend of backends) {
       });
       assert.deepEqual(hosts.map((h) => h.os_name).sort(), ['Debian GNU/Linux 12 (bookworm)', 'Debian GNU/Linux 12 (bookworm)']);
       assert.ok(hosts.every((h) => typeof h.agent_id === 'string' && (h.agent_id as string).length === 32));
+    });
+
+    it('keeps agent credentials private: a 0600 file, and no secret or enrolment token in any log', async () => {
+      const file = join(work, 'state-0', 'credentials.json');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const { agent_secret: secret } = JSON.parse(readFileSync(file, 'utf8')) as { agent_secret: string };
+      assert.ok(secret.length >= 32);
+      for (const text of [server.output(), ...agentLogs]) {
+        assert.ok(!text.includes(secret), 'the agent secret is not logged');
+        for (const token of enrolmentTokens) assert.ok(!text.includes(token), 'the enrolment token is not logged');
+      }
     });
 
     it('a manual all_host scan asks both agents and succeeds on both; the seed-1 counts match', async () => {

@@ -62,8 +62,10 @@ export async function collectIdentity(options: IdentityOptions = {}): Promise<Ho
   const root = options.root ?? '/';
   const machineId = (await readFirst(root, ['etc/machine-id', 'var/lib/dbus/machine-id']))?.trim();
   const release = parseOsRelease((await readFirst(root, ['etc/os-release', 'usr/lib/os-release'])) ?? '');
+  // Through a mount (--root), the host's own name is in its etc/hostname, not this machine's.
+  const mountedName = root === '/' ? undefined : (await readFirst(root, ['etc/hostname']))?.trim();
   const identity: HostIdentity = {
-    host_name: (options.hostname ?? os.hostname)(),
+    host_name: mountedName || (options.hostname ?? os.hostname)(),
     ips: hostIps((options.networkInterfaces ?? os.networkInterfaces)()),
     os_type: process.platform === 'win32' ? 'Windows' : 'Linux',
     os_name: release.PRETTY_NAME ?? release.NAME ?? 'Linux',

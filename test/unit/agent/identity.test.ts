@@ -33,6 +33,13 @@ describe('collectIdentity', () => {
     });
   });
 
+  it("takes the host name from the root's etc/hostname when the host is seen through a mount", async () => {
+    const root = makeDebianRoot();
+    writeFileSync(join(root, 'etc/hostname'), 'db-07\n');
+    const identity = await collectIdentity({ root, hostname: () => 'scanner-box', networkInterfaces: interfaces, kernel: () => '6.1.0-18-amd64' });
+    assert.equal(identity.host_name, 'db-07');
+  });
+
   it('falls back to usr/lib/os-release and leaves out an uninitialized machine id', async () => {
     const root = mkdtempSync(join(tmpdir(), 'openhss-agent-id-'));
     mkdirSync(join(root, 'usr/lib'), { recursive: true });
