@@ -135,6 +135,7 @@ export class HostVulMatcher {
         .update(JSON.stringify([inventoryHash, this.advisories.generation(), [...scope.vulTypes].sort(), [...scope.urgentVulIds].sort()]))
         .digest('hex')
         .slice(0, 32);
+    let pending: Promise<void> = Promise.resolve();
     for (let i = 0; i < hostIds.length; i += HOSTS_PER_BATCH) {
       const batch = hostIds.slice(i, i + HOSTS_PER_BATCH);
       const now = this.now();
@@ -155,11 +156,16 @@ export class HostVulMatcher {
         diffHost(hostSeq, drafts, states.get(hostSeq)!, scope, urgentSeqs, context, write, now);
         write.scanned.push({ hostSeq, matchedState: stateOf(inventory.contentHash) });
       }
-      await this.hostVuls.write(write);
+      // The next batch is matched while this one is written (on PostgreSQL the database does the writing);
+      // writes stay in order, so an affect is stored before the rows of later batches that share it.
+      await pending;
+      pending = this.hostVuls.write(write);
+      pending.catch(() => undefined);
       result.matched.push(...unchanged, ...inventories.map((inv) => inv.hostId));
       result.unchanged += unchanged.length;
       result.rowsWritten += write.inserts.length + write.updates.length + write.deletes.length;
     }
+    await pending;
     return result;
   }
 
