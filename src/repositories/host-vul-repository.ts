@@ -1,4 +1,4 @@
-import SQLite from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/connect.js';
 import type { DB } from '../db/schema.js';
@@ -49,56 +49,60 @@ export interface HostVulWrite {
 }
 
 /** Writes a batch of host vulnerability changes in one transaction, as fast as the database allows. */
-interface BulkWriter {
+export interface BulkWriter {
   write(batch: HostVulWrite): Promise<void>;
   close(): void;
 }
 
 /**
- * SQLite: prepared statements on a connection of its own (its transaction
- * cannot interleave with the service's Kysely transactions), a few hundred
- * thousand rows a second.
+ * SQLite: the writes run on a worker thread (sqlite-host-vul-worker.ts) with
+ * a connection of its own, so the next batch is matched on the main thread
+ * while this one is written, and the write's transaction cannot interleave
+ * with the service's own Kysely transactions.
  */
-class SqliteBulkWriter implements BulkWriter {
-  private readonly db: SQLite.Database;
-  private readonly run: (batch: HostVulWrite) => void;
+class ThreadedSqliteWriter implements BulkWriter {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private nextId = 0;
+  private failure: Error | undefined;
 
   constructor(file: string) {
-    this.db = new SQLite(file);
-    this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('synchronous = NORMAL');
-    // Millions of rows go into two B-trees: a larger page cache keeps their upper levels in memory.
-    this.db.pragma('cache_size = -131072');
-    const insert = this.db.prepare(
-      'insert into host_vuls (host_seq, vul_seq, affect_seq, kind, status, handled_fingerprint, remark, first_scan_time) values (?, ?, ?, ?, ?, ?, null, ?)',
-    );
-    const update = this.db.prepare(
-      'update host_vuls set affect_seq = ?, kind = ?, status = ?, handled_fingerprint = ?, remark = case when ? then null else remark end where host_seq = ? and vul_seq = ?',
-    );
-    const remove = this.db.prepare('delete from host_vuls where host_seq = ? and vul_seq = ?');
-    const scanned = this.db.prepare('update hosts set last_scan_at = ?, matched_state = coalesce(?, matched_state) where seq = ?');
-    const affect = this.db.prepare('insert into vul_affects (seq, vul_seq, vul_type, severity, packages, fingerprint) values (?, ?, ?, ?, ?, ?) on conflict (seq) do nothing');
-    const info = this.db.prepare(
-      `insert into vul_info (vul_id, seq, title, description, url, severity, cvss_score, cve_ids, kev, data_source, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (vul_id) do update set title = excluded.title, description = excluded.description, url = excluded.url, severity = excluded.severity,
-         cvss_score = excluded.cvss_score, cve_ids = excluded.cve_ids, kev = excluded.kev, data_source = excluded.data_source, updated_at = excluded.updated_at`,
-    );
-    this.run = this.db.transaction((b: HostVulWrite) => {
-      for (const v of b.infos) info.run(v.vulId, v.seq, v.title, v.description, v.url, v.severity, v.cvssScore, JSON.stringify(v.cveIds), v.kev ? 1 : 0, v.dataSource, b.now);
-      for (const a of b.affects) affect.run(a.seq, a.vulSeq, a.vulType, a.severity, a.packages, a.fingerprint);
-      for (const r of b.inserts) insert.run(r.hostSeq, r.vulSeq, r.affectSeq, r.kind, r.status, r.handledFingerprint, r.firstScanTime);
-      for (const u of b.updates) update.run(u.affectSeq, u.kind, u.status, u.handledFingerprint, u.clearRemark ? 1 : 0, u.hostSeq, u.vulSeq);
-      for (const d of b.deletes) remove.run(d.hostSeq, d.vulSeq);
-      for (const h of b.scanned) scanned.run(b.now, h.matchedState, h.hostSeq);
+    // Under tsx (tests, benchmarks) the worker module is TypeScript, and tsx must be registered inside the worker too.
+    const typescript = import.meta.url.endsWith('.ts');
+    const entry = new URL(typescript ? './sqlite-host-vul-worker.ts' : './sqlite-host-vul-worker.js', import.meta.url).href;
+    const bootstrap = `const { workerData } = require('node:worker_threads');
+      (async () => { if (workerData.typescript) (await import('tsx/esm/api')).register(); await import(workerData.entry); })();`;
+    this.worker = new Worker(bootstrap, { eval: true, workerData: { entry, typescript, file } });
+    this.worker.on('message', (m: { id: number; error?: string }) => {
+      const waiter = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      if (this.waiting.size === 0) this.worker.unref();
+      if (m.error) waiter?.reject(new Error(`writing host vulnerabilities: ${m.error}`));
+      else waiter?.resolve();
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      for (const waiter of this.waiting.values()) waiter.reject(err);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', () => fail(new Error('the host vulnerability writer thread stopped')));
+    // An idle writer does not keep the process alive; one with writes in flight does.
+    this.worker.unref();
+  }
+
+  write(batch: HostVulWrite): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, batch });
     });
   }
 
-  async write(batch: HostVulWrite): Promise<void> {
-    this.run(batch);
-  }
-
   close(): void {
-    this.db.close();
+    void this.worker.terminate();
   }
 }
 
@@ -190,7 +194,7 @@ export class HostVulRepository {
   }
 
   async write(batch: HostVulWrite): Promise<void> {
-    this.writer ??= this.database.dialect === 'sqlite' ? new SqliteBulkWriter(this.database.sqliteFile!) : new PostgresBulkWriter(this.db);
+    this.writer ??= this.database.dialect === 'sqlite' ? new ThreadedSqliteWriter(this.database.sqliteFile!) : new PostgresBulkWriter(this.db);
     await this.writer.write(batch);
   }
 
