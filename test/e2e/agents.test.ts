@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backends, createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -130,6 +130,8 @@ for (const backend of backends) {
 
     it('keeps agent credentials private: a 0600 file, and no secret or enrolment token in any log', async () => {
       const file = join(work, 'state-0', 'credentials.json');
+      // The server knows the host as soon as it enrolled; the agent saves its credentials just after.
+      await waitFor('the credentials file', async () => (existsSync(file) ? true : undefined));
       assert.equal(statSync(file).mode & 0o777, 0o600);
       const { agent_secret: secret } = JSON.parse(readFileSync(file, 'utf8')) as { agent_secret: string };
       assert.ok(secret.length >= 32);
