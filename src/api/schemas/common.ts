@@ -42,4 +42,7 @@ export const standardErrors: Record<number, TSchema> = {
   500: ErrorResponse,
 };
 
+/** An HSS list response: every match counted in `total_num`, one page in `data_list`. */
+export const ListOf = <T extends TSchema>(item: T) => Type.Object({ total_num: Type.Integer(), data_list: Type.Array(item) });
+
 export const Epoch = (description: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description });

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ASSET_VALUES } from '../../../domain/host.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import type { HostService } from '../../../services/host-service.js';
-import { EnterpriseProjectQuery, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { EnterpriseProjectQuery, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 
 /** The fields of HSS's host item that openhss fills truthfully; the rest are left out (see the README). */
@@ -50,7 +50,7 @@ export const hostRoutes =
             asset_value: Type.Optional(StringEnum(ASSET_VALUES)),
           }),
           headers: RegionHeader,
-          response: { 200: Type.Object({ total_num: Type.Integer(), data_list: Type.Array(HostItem) }), ...standardErrors },
+          response: { 200: ListOf(HostItem), ...standardErrors },
         },
       },
       async (request) => {

@@ -7,12 +7,39 @@ import { invalidParameter } from '../../../domain/errors.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import { OPERATE_TYPES, type HostVulService } from '../../../services/host-vul-service.js';
 import type { VulListFilter } from '../../../repositories/vul-list-repository.js';
-import { EnterpriseProjectQuery, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { EnterpriseProjectQuery, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 
 const Cve = Type.Object({ cve_id: Type.String(), cvss: Type.Number() });
 const AppInfo = Type.Object({ app_name: Type.String(), app_version: Type.String(), upgrade_version: Type.String(), app_path: Type.String() });
 const HostId = Type.String({ minLength: 1, maxLength: 64 });
+
+/** What every vulnerability item says about the vulnerability itself. */
+const VulFields = {
+  vul_id: Type.String(),
+  vul_name: Type.String(),
+  label_list: Type.Array(Type.String()),
+  repair_necessity: Type.String(),
+  severity_level: Type.String(),
+  repair_priority: Type.String(),
+  solution_detail: Type.String(),
+  url: Type.String(),
+  description: Type.String(),
+  cve_list: Type.Array(Cve),
+};
+
+const vulFields = (r: { vulId: string; title: string; severity: string; url: string; description: string; cveIds: string[]; cvssScore: number | null }, solution: string) => ({
+  vul_id: r.vulId,
+  vul_name: r.title,
+  label_list: [],
+  repair_necessity: r.severity,
+  severity_level: r.severity,
+  repair_priority: r.severity,
+  solution_detail: solution,
+  url: r.url,
+  description: r.description,
+  cve_list: cves(r.cveIds, r.cvssScore),
+});
 const VulId = Type.String({ minLength: 1, maxLength: 128 });
 
 const CommonFilters = {
@@ -66,34 +93,22 @@ export const vulnerabilityRoutes =
           }),
           headers: RegionHeader,
           response: {
-            200: Type.Object({
-              total_num: Type.Integer(),
-              data_list: Type.Array(
-                Type.Object({
-                  vul_id: Type.String(),
-                  vul_name: Type.String(),
-                  label_list: Type.Array(Type.String()),
-                  repair_necessity: Type.String(),
-                  severity_level: Type.String(),
-                  repair_priority: Type.String(),
-                  host_num: Type.Integer(),
-                  unhandle_host_num: Type.Integer(),
-                  scan_time: Type.Integer(),
-                  solution_detail: Type.String(),
-                  url: Type.String(),
-                  description: Type.String(),
-                  type: Type.String(),
-                  host_id_list: Type.Array(Type.String()),
-                  cve_list: Type.Array(Cve),
-                  patch_url: Type.String(),
-                  hosts_num: Type.Object({ important: Type.Integer(), common: Type.Integer(), test: Type.Integer() }),
-                  repair_success_num: Type.Integer(),
-                  fixed_num: Type.Integer(),
-                  ignored_num: Type.Integer(),
-                  verify_num: Type.Integer(),
-                }),
-              ),
-            }),
+            200: ListOf(
+              Type.Object({
+                ...VulFields,
+                host_num: Type.Integer(),
+                unhandle_host_num: Type.Integer(),
+                scan_time: Type.Integer(),
+                type: Type.String(),
+                host_id_list: Type.Array(Type.String()),
+                patch_url: Type.String(),
+                hosts_num: Type.Object({ important: Type.Integer(), common: Type.Integer(), test: Type.Integer() }),
+                repair_success_num: Type.Integer(),
+                fixed_num: Type.Integer(),
+                ignored_num: Type.Integer(),
+                verify_num: Type.Integer(),
+              }),
+            ),
             ...standardErrors,
           },
         },
@@ -106,21 +121,12 @@ export const vulnerabilityRoutes =
         return {
           total_num: total,
           data_list: rows.map((r) => ({
-            vul_id: r.vulId,
-            vul_name: r.title,
-            label_list: [],
-            repair_necessity: r.severity,
-            severity_level: r.severity,
-            repair_priority: r.severity,
+            ...vulFields(r, 'Upgrade the affected packages to the fixed version shown for each host.'),
             host_num: r.hostNum,
             unhandle_host_num: r.unhandledHostNum,
             scan_time: r.scanTime,
-            solution_detail: 'Upgrade the affected packages to the fixed version shown for each host.',
-            url: r.url,
-            description: r.description,
             type: r.vulType,
             host_id_list: r.hostIds,
-            cve_list: cves(r.cveIds, r.cvssScore),
             patch_url: r.url,
             hosts_num: { important: r.important, common: r.common, test: r.test },
             repair_success_num: 0,
@@ -143,32 +149,20 @@ export const vulnerabilityRoutes =
           querystring: Type.Object({ ...EnterpriseProjectQuery, ...PagingQuery, ...CommonFilters, type: Type.Optional(StringEnum(VUL_TYPES, { default: 'linux_vul' })) }),
           headers: RegionHeader,
           response: {
-            200: Type.Object({
-              total_num: Type.Integer(),
-              data_list: Type.Array(
-                Type.Object({
-                  vul_id: Type.String(),
-                  vul_name: Type.String(),
-                  label_list: Type.Array(Type.String()),
-                  repair_necessity: Type.String(),
-                  severity_level: Type.String(),
-                  repair_priority: Type.String(),
-                  scan_time: Type.Integer(),
-                  first_scan_time: Type.Integer(),
-                  type: Type.String(),
-                  app_list: Type.Array(AppInfo),
-                  app_name: Type.String(),
-                  app_path: Type.String(),
-                  solution_detail: Type.String(),
-                  url: Type.String(),
-                  description: Type.String(),
-                  repair_cmd: Type.String(),
-                  status: Type.String(),
-                  cve_list: Type.Array(Cve),
-                  is_affect_business: Type.Boolean(),
-                }),
-              ),
-            }),
+            200: ListOf(
+              Type.Object({
+                ...VulFields,
+                scan_time: Type.Integer(),
+                first_scan_time: Type.Integer(),
+                type: Type.String(),
+                app_list: Type.Array(AppInfo),
+                app_name: Type.String(),
+                app_path: Type.String(),
+                repair_cmd: Type.String(),
+                status: Type.String(),
+                is_affect_business: Type.Boolean(),
+              }),
+            ),
             ...standardErrors,
           },
         },
@@ -180,24 +174,15 @@ export const vulnerabilityRoutes =
         return {
           total_num: total,
           data_list: rows.map((r) => ({
-            vul_id: r.vulId,
-            vul_name: r.title,
-            label_list: [],
-            repair_necessity: r.severity,
-            severity_level: r.severity,
-            repair_priority: r.severity,
+            ...vulFields(r, 'Upgrade the affected packages to the versions in app_list[].upgrade_version.'),
             scan_time: r.scanTime,
             first_scan_time: r.firstScanTime,
             type: r.urgent && filter.type === 'urgent_vul' ? 'urgent_vul' : r.vulType,
             app_list: apps(r.packages),
             app_name: r.packages[0]?.name ?? '',
             app_path: r.vulType === 'app_vul' ? (r.packages[0]?.path ?? '') : '',
-            solution_detail: 'Upgrade the affected packages to the versions in app_list[].upgrade_version.',
-            url: r.url,
-            description: r.description,
             repair_cmd: repairCmd(r.packages),
             status: r.status,
-            cve_list: cves(r.cveIds, r.cvssScore),
             is_affect_business: false,
           })),
         };
@@ -223,9 +208,7 @@ export const vulnerabilityRoutes =
           }),
           headers: RegionHeader,
           response: {
-            200: Type.Object({
-              total_num: Type.Integer(),
-              data_list: Type.Array(
+            200: ListOf(
                 Type.Object({
                   host_id: Type.String(),
                   agent_id: Type.String(),
@@ -250,8 +233,7 @@ export const vulnerabilityRoutes =
                   scan_time: Type.Integer(),
                   is_affect_business: Type.Boolean(),
                 }),
-              ),
-            }),
+            ),
             ...standardErrors,
           },
         },
