@@ -1,4 +1,3 @@
-import type { VulType } from './vulnerability.js';
 
 /** HSS's handling states of a vulnerability on a host; openhss uses the ones it can make true. */
 export const HOST_VUL_STATUSES = [
@@ -19,34 +18,13 @@ export const HANDLED_STATUSES: readonly HostVulStatus[] = ['vul_status_ignored',
 export const HSS_SEVERITIES = ['Critical', 'High', 'Medium', 'Low'] as const;
 export type HssSeverity = (typeof HSS_SEVERITIES)[number];
 
-/** The vulnerability types a stored host vulnerability can have; urgent is a flag across both. */
-export type StoredVulType = Extract<VulType, 'linux_vul' | 'app_vul'>;
-
+/** A package that carries a vulnerability on a host, with the version that fixes it. */
 export interface AffectedApp {
   name: string;
   version: string;
   fixed_version: string | null;
   path: string;
   type: string;
-}
-
-/** One vulnerability on one host, with the packages that carry it. */
-export interface HostVul {
-  hostId: string;
-  vulId: string;
-  projectId: string;
-  vulType: StoredVulType;
-  severity: HssSeverity;
-  /** Known exploited (CISA KEV). */
-  urgent: boolean;
-  packages: AffectedApp[];
-  /** Hash of the affected packages' names and versions: a handling decision holds while it is unchanged. */
-  fingerprint: string;
-  status: HostVulStatus;
-  handledFingerprint: string | null;
-  remark: string | null;
-  firstScanTime: number;
-  scanTime: number;
 }
 
 /** What openhss shows about a vulnerability, from the vulnerability DB. */

@@ -89,12 +89,6 @@ export class HostRepository {
     return Number(result.numUpdatedRows);
   }
 
-  /** Records a scan of the hosts; with `matchedState`, also what their vulnerabilities were matched from (null: match again next time). */
-  async markScanned(hostIds: string[], now: number, matchedState?: string | null): Promise<void> {
-    const set = matchedState === undefined ? { last_scan_at: now } : { last_scan_at: now, matched_state: matchedState };
-    for (let i = 0; i < hostIds.length; i += ID_CHUNK) await this.db.updateTable('hosts').set(set).where('id', 'in', hostIds.slice(i, i + ID_CHUNK)).execute();
-  }
-
   /** The next scan of these hosts matches them again, even if nothing changed (a verification). */
   async forgetMatches(projectId: string, hostIds: string[]): Promise<void> {
     for (let i = 0; i < hostIds.length; i += ID_CHUNK) {

@@ -58,6 +58,20 @@ const count = (expr: ReturnType<typeof sql>) => sql<number>`sum(case when ${expr
 const KIND_BIT: Record<VulType, number> = { linux_vul: KIND_LINUX, app_vul: KIND_APP, urgent_vul: KIND_URGENT, windows_vul: 0, web_cms: 0 };
 const HANDLED_CODES = HANDLED_STATUSES.map(statusCode);
 
+/** The vulnerability's own fields of a list row, as selected from vul_info (and the affect's type and severity). */
+function vulOf(r: { vul_id: string; title: string; description: string; url: string; severity: string; cvss_score: number | null; cve_ids: string; vul_type: string }) {
+  return {
+    vulId: r.vul_id,
+    title: r.title,
+    description: r.description,
+    url: r.url,
+    severity: r.severity as HssSeverity,
+    cvssScore: r.cvss_score === null ? null : Number(r.cvss_score),
+    cveIds: JSON.parse(r.cve_ids) as string[],
+    vulType: r.vul_type,
+  };
+}
+
 /** The read side of host vulnerabilities: the HSS vulnerability lists. */
 export class VulListRepository {
   constructor(private readonly db: Kysely<DB>) {}
@@ -121,19 +135,16 @@ export class VulListRepository {
     const hostIds = new Map<number, string[]>();
     if (seqs.length > 0) {
       const pairs = await this.filtered(projectId, filter).select(['v.vul_seq', 'h.id']).where('v.vul_seq', 'in', seqs).execute();
-      for (const p of pairs) hostIds.set(Number(p.vul_seq), [...(hostIds.get(Number(p.vul_seq)) ?? []), p.id]);
+      for (const p of pairs) {
+        const list = hostIds.get(Number(p.vul_seq)) ?? [];
+        list.push(p.id);
+        hostIds.set(Number(p.vul_seq), list);
+      }
     }
     return {
       total: Number(total.n),
       rows: rows.map((r) => ({
-        vulId: r.vul_id,
-        title: r.title,
-        description: r.description,
-        url: r.url,
-        severity: r.severity as HssSeverity,
-        cvssScore: r.cvss_score === null ? null : Number(r.cvss_score),
-        cveIds: JSON.parse(r.cve_ids) as string[],
-        vulType: r.vul_type,
+        ...vulOf(r),
         hostNum: Number(r.host_num),
         unhandledHostNum: Number(r.unhandled),
         ignoredNum: Number(r.ignored),
@@ -178,14 +189,7 @@ export class VulListRepository {
         osVersion: r.os_version,
         kernel: r.kernel,
         lastSeenAt: Number(r.last_seen_at),
-        vulId: r.vul_id,
-        title: r.title,
-        description: r.description,
-        url: r.url,
-        severity: r.severity as HssSeverity,
-        cvssScore: r.cvss_score === null ? null : Number(r.cvss_score),
-        cveIds: JSON.parse(r.cve_ids) as string[],
-        vulType: r.vul_type,
+        ...vulOf(r),
         urgent: (r.kind & KIND_URGENT) !== 0,
         packages: JSON.parse(r.packages) as AffectedApp[],
         status: statusOf(r.status),
