@@ -216,6 +216,167 @@ export interface VulScanThroughputTable {
   updated_at: number;
 }
 
+export interface RegistriesTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  name: string;
+  registry_type: string;
+  url: string;
+  host: string;
+  namespace: string;
+  username: string;
+  secret_ciphertext: string | null;
+  plain_http: number;
+  skip_tls_verify: number;
+  status: string;
+  status_reason: string;
+  checked_at: number | null;
+  sync_status: string;
+  sync_reason: string;
+  last_sync_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ImageAssetsTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  image_type: string;
+  natural_key: string;
+  registry_id: string | null;
+  registry_name: string;
+  registry_type: string;
+  namespace: string;
+  image_name: string;
+  image_version: string;
+  image_digest: string | null;
+  image_id: string | null;
+  image_size: number | null;
+  latest_update_time: number;
+  local_image_type: string | null;
+  scan_status: string;
+  scan_failed_reason: string;
+  latest_scan_time: number | null;
+  removed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ImageLocalRefsTable {
+  image_asset_id: string;
+  project_id: string;
+  host_id: string;
+  host_name: string;
+  host_ip: string;
+  agent_id: string;
+  container_id: string;
+  container_name: string;
+  pod_id: string;
+  pod_name: string;
+  cluster_id: string;
+  reported_at: number;
+}
+
+export interface ImageContentsTable {
+  project_id: string;
+  image_digest: string;
+  image_id: string | null;
+  os_name: string;
+  os_version: string;
+  package_count: number;
+  document: Buffer;
+  source: string;
+  inventory_at: number;
+  matched_at: number;
+  matched_generation: string;
+  critical_num: number;
+  high_num: number;
+  medium_num: number;
+  low_num: number;
+  unknown_num: number;
+}
+
+export interface ImageVulsTable {
+  project_id: string;
+  image_digest: string;
+  vul_id: string;
+  package_name: string;
+  package_version: string;
+  package_path: string;
+  vul_type: string;
+  package_type: string;
+  fixed_version: string;
+  severity: string;
+  cvss_score: number | null;
+  cve_ids: string;
+  title: string;
+  handle_status: string;
+  handled_at: number | null;
+  first_seen_at: number;
+}
+
+export interface ImageScanTasksTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  task_name: string;
+  task_type: string;
+  image_type: string;
+  scan_scope: number;
+  rate_limit: number;
+  is_all: number;
+  selection: string;
+  status: string;
+  failed_reason: string;
+  begin_time: number;
+  end_time: number | null;
+  deadline: number;
+  total_num: number;
+}
+
+export interface ImageScanTaskItemsTable {
+  task_id: string;
+  image_asset_id: string;
+  project_id: string;
+  image_digest: string | null;
+  position: number;
+  scan_status: string;
+  failed_reason: string;
+  risky: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface RateBucketsTable {
+  key: string;
+  tokens: number;
+  refilled_at: number;
+}
+
+export interface ExportTasksTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  kind: string;
+  task_name: string;
+  format: string;
+  params: string;
+  export_size: number;
+  record_total_num: number;
+  status: string;
+  failed_reason: string;
+  file_id: string | null;
+  file_name: string;
+  file_path: string | null;
+  file_size: number | null;
+  rows_written: number;
+  created_at: number;
+  finished_at: number | null;
+  expires_at: number;
+}
+
 export interface DB {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -237,4 +398,13 @@ export interface DB {
   vul_scan_task_hosts: VulScanTaskHostsTable;
   vul_scan_throughput: VulScanThroughputTable;
   vul_scan_task_days: VulScanTaskDaysTable;
+  registries: RegistriesTable;
+  image_assets: ImageAssetsTable;
+  image_local_refs: ImageLocalRefsTable;
+  image_contents: ImageContentsTable;
+  image_vuls: ImageVulsTable;
+  image_scan_tasks: ImageScanTasksTable;
+  image_scan_task_items: ImageScanTaskItemsTable;
+  rate_buckets: RateBucketsTable;
+  export_tasks: ExportTasksTable;
 }

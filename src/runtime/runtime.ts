@@ -25,6 +25,9 @@ import { HostVulService } from '../services/host-vul-service.js';
 import { PolicyScheduler } from '../services/policy-scheduler.js';
 import { VulScanService } from '../services/vul-scan-service.js';
 import { VulnDbProvider } from '../vulndb/provider.js';
+import { ImageAssetRepository } from '../repositories/image-asset-repository.js';
+import { ImageContentRepository } from '../repositories/image-content-repository.js';
+import { ImageContentService } from '../services/images/image-content-service.js';
 
 export interface Services {
   identity: IdentityService;
@@ -36,6 +39,7 @@ export interface Services {
   hostVuls: HostVulService;
   matcher: HostVulMatcher;
   scheduler: PolicyScheduler;
+  imageContents: ImageContentService;
 }
 
 export interface Runtime {
@@ -88,6 +92,8 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     inventoryTimeoutMs: h.inventoryTimeoutSeconds * 1000,
   }, now);
   const hosts = new HostService(hostRepo, h.offlineAfterSeconds * 1000, now);
+  const imageAssetRepo = new ImageAssetRepository(db);
+  const imageContents = new ImageContentService(new ImageContentRepository(db), imageAssetRepo, vulnDb, now);
   const scanPolicies = new ScanPolicyService(new VulScanPolicyRepository(db), (projectId) => hosts.count(projectId), now);
   const services: Services = {
     identity: new IdentityService(identityRepo, credentialRepo, secrets, now),
@@ -99,6 +105,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     hostVuls: new HostVulService(new VulListRepository(db), hostVulRepo, hostRepo, vulScans),
     matcher,
     scheduler: new PolicyScheduler(db, scanPolicies, vulScans, now),
+    imageContents,
   };
   return {
     config,

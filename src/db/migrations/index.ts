@@ -3,6 +3,7 @@ import * as identity from './0001_identity.js';
 import * as jobs from './0002_jobs.js';
 import * as vulScanPolicies from './0003_vul_scan_policies.js';
 import * as hosts from './0004_hosts.js';
+import * as images from './0005_images.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_jobs': jobs,
   '0003_vul_scan_policies': vulScanPolicies,
   '0004_hosts': hosts,
+  '0005_images': images,
 };

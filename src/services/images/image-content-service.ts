@@ -1,0 +1,124 @@
+import type { InventoryDocument } from '../../agent/protocol.js';
+import type { Finding, Severity } from '../../domain/finding.js';
+import type { ImageVulTotals } from '../../domain/image.js';
+import { matchInventory } from '../../findings/match-inventory.js';
+import { matchers } from '../../matchers/index.js';
+import type { ImageAssetRepository } from '../../repositories/image-asset-repository.js';
+import { totalsOf, type ImageContentRepository, type ImageVulDraft } from '../../repositories/image-content-repository.js';
+import { decodeInventory, encodeInventory } from '../../repositories/inventory-codec.js';
+import type { AdvisoryProvider } from '../host-vul-matcher.js';
+
+const OS_PACKAGE_TYPES = new Set(['deb', 'apk', 'rpm']);
+const STORED_SEVERITY: Record<Severity, keyof ImageVulTotals> = { critical: 'critical', high: 'high', medium: 'medium', low: 'low', none: 'unknown', unknown: 'unknown' };
+
+export interface RecordedImage {
+  vulNum: number;
+  totals: ImageVulTotals;
+}
+
+/** Where an inventory came from. */
+export type ContentSource = 'registry' | 'agent' | 'cicd';
+
+/** One row per (vulnerability, package): what the image lists and exports show. */
+function draftsOf(findings: readonly Finding[]): ImageVulDraft[] {
+  const seen = new Map<string, ImageVulDraft>();
+  for (const f of findings) {
+    const draft: ImageVulDraft = {
+      vul_id: f.id,
+      package_name: f.package.name,
+      package_version: f.package.version,
+      package_path: f.location.path,
+      vul_type: OS_PACKAGE_TYPES.has(f.package.type) ? 'linux_vul' : 'app_vul',
+      package_type: f.package.type,
+      fixed_version: f.fixedVersion ?? '',
+      severity: STORED_SEVERITY[f.severity],
+      cvss_score: f.cvss?.score ?? null,
+      cve_ids: JSON.stringify([f.id, ...f.aliases].filter((id) => id.startsWith('CVE-'))),
+      title: f.title ?? '',
+    };
+    const key = `${draft.vul_id}\u0000${draft.package_name}\u0000${draft.package_version}\u0000${draft.package_path}`;
+    if (!seen.has(key)) seen.set(key, draft);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * The one way an image's contents become stored vulnerabilities, whatever
+ * produced the inventory (a registry pull, an agent, a CI/CD pipeline):
+ * match it against the vulnerability DB, store the inventory and the rows
+ * per (project, digest), and mark every asset with that digest scanned.
+ */
+export class ImageContentService {
+  constructor(
+    private readonly contents: ImageContentRepository,
+    private readonly assets: ImageAssetRepository,
+    private readonly vulnDb: AdvisoryProvider,
+    private readonly now: () => number,
+  ) {}
+
+  async record(projectId: string, digest: string, imageId: string | null, inventory: InventoryDocument, source: ContentSource, inventoryAt = this.now(), markScanned = true): Promise<RecordedImage> {
+    const generation = this.vulnDb.generation();
+    const { findings } = matchInventory(inventory.os ? { os: inventory.os, packages: inventory.packages } : { packages: inventory.packages }, this.vulnDb.reader(), matchers);
+    const vuls = draftsOf(findings);
+    const totals: ImageVulTotals = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
+    const counted = new Map<string, keyof ImageVulTotals>();
+    const rank: Array<keyof ImageVulTotals> = ['unknown', 'low', 'medium', 'high', 'critical'];
+    // Totals count vulnerabilities, not (vulnerability, package) rows: the worst severity of each.
+    for (const v of vuls) {
+      const s = v.severity as keyof ImageVulTotals;
+      const before = counted.get(v.vul_id);
+      if (!before || rank.indexOf(s) > rank.indexOf(before)) counted.set(v.vul_id, s);
+    }
+    for (const s of counted.values()) totals[s]++;
+    const now = this.now();
+    await this.contents.save(
+      {
+        project_id: projectId,
+        image_digest: digest,
+        image_id: imageId,
+        os_name: inventory.os?.id ?? '',
+        os_version: inventory.os?.versionId ?? '',
+        package_count: inventory.packages.length,
+        document: encodeInventory(inventory),
+        source,
+        inventory_at: inventoryAt,
+        matched_at: now,
+        matched_generation: generation,
+        critical_num: totals.critical,
+        high_num: totals.high,
+        medium_num: totals.medium,
+        low_num: totals.low,
+        unknown_num: totals.unknown,
+      },
+      vuls,
+      now,
+    );
+    if (markScanned) await this.assets.setScanStatusByDigest(projectId, digest, 'success', '', now);
+    return { vulNum: counted.size, totals };
+  }
+
+  async totals(projectId: string, digest: string): Promise<ImageVulTotals | null> {
+    const summary = await this.contents.summary(projectId, digest);
+    return summary ? totalsOf(summary) : null;
+  }
+
+  /** Re-matches every stored image inventory matched against an older vulnerability DB. */
+  async rematchStale(): Promise<number> {
+    const generation = this.vulnDb.generation();
+    let after: { projectId: string; digest: string } | null = null;
+    let n = 0;
+    for (;;) {
+      const page = await this.contents.staleDigests(generation, after, 100);
+      if (page.length === 0) return n;
+      for (const { projectId, digest } of page) {
+        const document = await this.contents.document(projectId, digest);
+        const summary = await this.contents.summary(projectId, digest);
+        if (!document || !summary) continue;
+        // Asset scan times stay: nothing was pulled or reported, only the DB changed.
+        await this.record(projectId, digest, summary.image_id, decodeInventory(document), summary.source as ContentSource, Number(summary.inventory_at), false);
+        n++;
+      }
+      after = page[page.length - 1]!;
+    }
+  }
+}
