@@ -45,7 +45,7 @@ class Hasher extends Transform {
 }
 
 /** Builds one layer file (tar → gzip -6 → disk) unless it is already cached. */
-async function cachedLayer(dir: string, name: string, tar: () => Readable): Promise<LayerFile> {
+export async function cachedLayer(dir: string, name: string, tar: () => Readable): Promise<LayerFile> {
   const meta = join(dir, `${name}.json`);
   if (existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8')) as LayerFile;
   mkdirSync(dir, { recursive: true });
@@ -63,7 +63,7 @@ async function cachedLayer(dir: string, name: string, tar: () => Readable): Prom
 }
 
 /** A directory as a tar stream (GNU tar, numeric owners, sorted names). */
-function directoryTar(dir: string): Readable {
+export function directoryTar(dir: string): Readable {
   const child = spawn('tar', ['--numeric-owner', '--sort=name', '-C', dir, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
   child.on('exit', (code) => {
     if (code !== 0 && code !== null) child.stdout!.destroy(new Error(`tar -C ${dir} exited with ${code}`));
@@ -131,7 +131,7 @@ function dataLayerTar(name: string, megabytes: number): Readable {
  * semver 7.5.1, which the demo DB flags) and 400 Python dist-info packages
  * (requests 2.25.0 and PyYAML 5.3 among them).
  */
-function appLayerTar(): Readable {
+export function appLayerTar(): Readable {
   const archive = pack();
   void (async () => {
     try {
@@ -170,7 +170,7 @@ export interface BenchImage {
   blobBytes: number;
 }
 
-function image(tag: string, layers: LayerFile[]): BenchImage {
+export function image(tag: string, layers: LayerFile[]): BenchImage {
   const config = Buffer.from(
     JSON.stringify({
       architecture: 'amd64',

@@ -15,6 +15,20 @@
  *   GET  /agent/v1/commands?wait_ms=N  long-poll, N 0–30000 (default 25000) → 200 CommandBatch
  *                                      (empty `commands` when nothing arrived in time). Every poll
  *                                      counts as a heartbeat: it is what makes the agent "online".
+ *   POST /agent/v1/images              body: gzip of JSON ImageReport (same encoding and caps as the
+ *                                      inventory) → 200 ImageReportAccepted. Malformed → 400 HSS.0001,
+ *                                      the host's previous image list kept.
+ *
+ * Local images: the agent analyses every image on its host itself (only the
+ * inventory leaves the host, never an image byte) and reports the complete
+ * list each time — at start, at every inventory interval and when a command
+ * `images` asks. Each image carries the content_hash of its inventory; the
+ * inventory itself is inlined only when the agent has no record of the
+ * server accepting that hash. When the report names a hash the server does
+ * not hold, nothing is applied and the answer is `{applied: false, needed:
+ * [image_digest…]}`: the agent sends the same report again with those
+ * inventories inlined. So an unchanged image costs a hash per report, and a
+ * lost server database costs one extra round trip.
  *
  * Every route but enroll takes `Authorization: OpenHSS-Agent <agent_id>:<agent_secret>`.
  * A deleted host or a wrong secret → 401 APIGW.0301: the agent should stop, not retry.
@@ -88,7 +102,8 @@ export interface InventoryAccepted {
   content_hash: string;
 }
 
-export type AgentCommandType = 'collect_inventory';
+/** `images`: report the host's local images now (a local image scan is waiting for them). */
+export type AgentCommandType = 'collect_inventory' | 'images';
 
 export interface AgentCommand {
   id: string;
@@ -120,4 +135,57 @@ export function inventoryHash(document: InventoryDocument): string {
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
   return createHash('sha256').update(canonicalJson({ os: document.os, packages })).digest('hex');
+}
+
+/** Caps of an image report; the byte caps are the inventory's. */
+export const MAX_REPORTED_IMAGES = 5_000;
+export const MAX_IMAGE_TAGS = 256;
+export const MAX_IMAGE_CONTAINERS = 2_000;
+
+export type LocalImageSource = 'docker' | 'podman' | 'dir';
+
+/** A container made from the image, with its Kubernetes pod when the runtime labels say so. */
+export interface ReportedContainer {
+  id: string;
+  name: string;
+  /** From the io.kubernetes.pod.* labels; '' when the container is not in a pod. */
+  pod_id: string;
+  pod_name: string;
+  namespace: string;
+  cluster_id: string;
+}
+
+/** One local image. Untagged images carry one tag `{name: '<none>', version: '<none>'}`. */
+export interface ReportedImage {
+  /** The config digest (`docker images --no-trunc` IMAGE ID): sha256:<64 hex>. */
+  image_id: string;
+  /** The repository (manifest) digest when known, else image_id. */
+  image_digest: string;
+  repo_tags: Array<{ name: string; version: string }>;
+  /** Bytes, as the runtime counts them (the archive's size for directories). */
+  size: number;
+  /** Epoch ms the image was built, when known. */
+  created: number | null;
+  source: LocalImageSource;
+  containers: ReportedContainer[];
+  /** imageContentHash() (image-content-hash.ts) of the image's inventory. */
+  content_hash: string;
+  /** Omitted when the agent believes the server holds `content_hash` already. */
+  inventory?: InventoryDocument;
+}
+
+export interface ImageReport {
+  collected_at: number;
+  /** Every image on the host: one missing from the list is gone from the host. */
+  images: ReportedImage[];
+  warnings: string[];
+  command_id?: string;
+}
+
+export interface ImageReportAccepted {
+  /** False when inventories are missing: nothing changed, resend with `needed` inlined. */
+  applied: boolean;
+  /** image_digest of each image whose inventory the server needs. */
+  needed: string[];
+  images: number;
 }

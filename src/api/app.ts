@@ -26,15 +26,39 @@ import type { AgentService } from '../services/agent-service.js';
 import type { HostService } from '../services/host-service.js';
 import type { HostVulService } from '../services/host-vul-service.js';
 import type { VulScanService } from '../services/vul-scan-service.js';
+import type { ExportService } from '../services/export-service.js';
+import { exportRoutes } from './routes/v5/exports.js';
+import type { ImageScanService } from '../services/images/image-scan-service.js';
+import { imageScanTaskRoutes } from './routes/v5/image-scan-tasks.js';
+import { imageVulnerabilityRoutes } from './routes/v5/image-vulnerabilities.js';
+import type { ImageVulService } from '../services/images/image-vul-service.js';
+import type { CicdImageService } from '../services/images/cicd-image-service.js';
+import { cicdImageRoutes } from './routes/v5/cicd-images.js';
+import type { RegistryService } from '../services/images/registry-service.js';
+import { registryRoutes } from './routes/v5/registries.js';
+import type { LocalImageService } from '../services/images/local-image-service.js';
+import { localImageRoutes } from './routes/v5/local-images.js';
+import { agentImageRoutes } from './routes/agent/agent-images.js';
 
-export interface AppDependencies {
-  logger: Logger;
+/** The use cases the routes call; the runtime's services, or a test's. */
+export interface AppServices {
   auth: AuthService;
   scanPolicies: ScanPolicyService;
   agents: AgentService;
   hosts: HostService;
   vulScans: VulScanService;
   hostVuls: HostVulService;
+  exports: ExportService;
+  imageScans: ImageScanService;
+  registries: RegistryService;
+  localImages: LocalImageService;
+  imageVuls: ImageVulService;
+  cicdImages: CicdImageService;
+}
+
+export interface AppDependencies {
+  logger: Logger;
+  services: AppServices;
   readiness: ReadinessProbe;
   metrics: HttpMetrics;
   bodyLimit: number;
@@ -48,6 +72,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Builds the HTTP API. Routes are thin; every use case lives in a service handed in here. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const services = deps.services;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
@@ -80,8 +105,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   registerErrorHandling(app, deps.bodyLimit);
   registerAuthentication(app, {
-    auth: deps.auth,
-    authenticateAgent: (authorization) => deps.agents.authenticate(authorization),
+    auth: services.auth,
+    authenticateAgent: (authorization) => services.agents.authenticate(authorization),
     bodyLimit: deps.bodyLimit,
     signatureMaxSkewSeconds: deps.signatureMaxSkewSeconds,
     ...(deps.now ? { now: deps.now } : {}),
@@ -118,12 +143,19 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   await app.register(healthRoutes(deps.readiness));
   await app.register(metricsRoutes(deps.metrics.registry));
-  await app.register(iamTokenRoutes(deps.auth));
-  await app.register(vulnerabilityScanPolicyRoutes(deps.scanPolicies));
-  await app.register(vulnerabilityScanTaskRoutes(deps.vulScans));
-  await app.register(vulnerabilityRoutes(deps.hostVuls));
-  await app.register(hostRoutes(deps.hosts));
-  await app.register(agentEnrolmentTokenRoutes(deps.agents));
-  await app.register(agentRoutes(deps.agents));
+  await app.register(iamTokenRoutes(services.auth));
+  await app.register(vulnerabilityScanPolicyRoutes(services.scanPolicies));
+  await app.register(vulnerabilityScanTaskRoutes(services.vulScans));
+  await app.register(vulnerabilityRoutes(services.hostVuls));
+  await app.register(hostRoutes(services.hosts));
+  await app.register(exportRoutes(services.exports));
+  await app.register(agentEnrolmentTokenRoutes(services.agents));
+  await app.register(agentRoutes(services.agents));
+  await app.register(imageScanTaskRoutes(services.imageScans));
+  await app.register(imageVulnerabilityRoutes(services.imageVuls));
+  await app.register(cicdImageRoutes(services.cicdImages));
+  await app.register(registryRoutes(services.registries));
+  await app.register(localImageRoutes(services.localImages));
+  await app.register(agentImageRoutes(services.localImages));
   return app;
 }

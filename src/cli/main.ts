@@ -9,6 +9,7 @@ import { registerScanCommands } from './commands/scan.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerHostCommands } from './commands/hosts.js';
+import { registerRegistryCommands } from './commands/registry.js';
 
 const program = new Command()
   .name('openhss')
@@ -22,6 +23,7 @@ registerScanCommands(program);
 registerDbCommands(program);
 registerAgentCommands(program);
 registerHostCommands(program);
+registerRegistryCommands(program);
 
 try {
   await program.parseAsync(process.argv);

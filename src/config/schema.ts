@@ -82,8 +82,6 @@ export const ConfigSchema = Type.Object(
       {
         /** Images larger than this (compressed layers plus config) are not pulled: `image_oversized`. */
         maxImageSizeBytes: Type.Integer({ minimum: 1, default: 10 * 1024 ** 3 }),
-        /** Images one process pulls and analyses at once. */
-        scanConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
         /** A running image scan task still unfinished after this long is stopped as timed out. */
         taskTimeoutHours: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 24 }),
         /** How long a local image scan waits for the agents' fresh reports. */
@@ -134,7 +132,6 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: Kind;
   { env: 'OPENHSS_SCAN_MONITOR_INTERVAL_MS', path: 'hosts.monitorIntervalMs', kind: 'integer', description: 'How often running scan tasks are checked' },
   { env: 'OPENHSS_SCHEDULER_INTERVAL_SECONDS', path: 'hosts.schedulerIntervalSeconds', kind: 'integer', description: 'How often scan policies are checked for a due slot' },
   { env: 'OPENHSS_IMAGE_MAX_SIZE_BYTES', path: 'images.maxImageSizeBytes', kind: 'integer', description: 'Larger images are not pulled (image_oversized)' },
-  { env: 'OPENHSS_IMAGE_SCAN_CONCURRENCY', path: 'images.scanConcurrency', kind: 'integer', description: 'Images a process scans at once' },
   { env: 'OPENHSS_IMAGE_TASK_TIMEOUT_HOURS', path: 'images.taskTimeoutHours', kind: 'integer', description: 'Image scan tasks running longer are stopped as timed out' },
   { env: 'OPENHSS_LOCAL_IMAGE_REPORT_TIMEOUT_SECONDS', path: 'images.localReportTimeoutSeconds', kind: 'integer', description: 'How long a local image scan waits for agents' },
   { env: 'OPENHSS_EXPORT_RETENTION_DAYS', path: 'exports.retentionDays', kind: 'integer', description: 'Export files are deleted after this many days' },

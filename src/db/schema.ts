@@ -235,6 +235,7 @@ export interface RegistriesTable {
   sync_status: string;
   sync_reason: string;
   last_sync_at: number | null;
+  sync_heartbeat_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -345,6 +346,7 @@ export interface ImageScanTaskItemsTable {
   scan_status: string;
   failed_reason: string;
   risky: number;
+  dispatched_at: number | null;
   started_at: number | null;
   finished_at: number | null;
 }

@@ -2,11 +2,19 @@ import type { Logger } from '../observability/logger.js';
 import type { HostVulMatcher } from '../services/host-vul-matcher.js';
 import type { VulScanService } from '../services/vul-scan-service.js';
 import type { JobQueue } from './queue.js';
+import type { ExportService } from '../services/export-service.js';
+import type { ImageScanService } from '../services/images/image-scan-service.js';
+import type { ImageContentService } from '../services/images/image-content-service.js';
+import type { RegistryService } from '../services/images/registry-service.js';
 
 export interface HandlerDependencies {
   logger: Logger;
   vulScans: VulScanService;
   matcher: HostVulMatcher;
+  exports: ExportService;
+  imageScans: ImageScanService;
+  imageContents: ImageContentService;
+  registries: RegistryService;
 }
 
 /**
@@ -21,6 +29,20 @@ export function registerJobHandlers(queue: JobQueue, deps: HandlerDependencies):
   });
   queue.work('vulscan.task', async (job) => {
     await deps.vulScans.runTask(job.payload.taskId);
+  });
+  queue.work('imagescan.image', async (job) => {
+    await deps.imageScans.runItem(job.payload.taskId, job.payload.assetId, job.signal);
+  });
+  queue.work('images.rematch', async (job) => {
+    const images = await deps.imageContents.rematchStale();
+    deps.logger.info({ jobId: job.id, images, reason: job.payload.reason }, 'stored image inventories re-matched');
+  });
+  queue.work('export.run', async (job) => {
+    await deps.exports.runTask(job.payload.taskId, job.attempt, job.payload.maxAttempts, job.signal);
+  });
+  queue.work('registry.sync', async (job) => {
+    const outcome = await deps.registries.runSync(job.payload.projectId, job.payload.registryId);
+    deps.logger.info({ jobId: job.id, registryId: job.payload.registryId, status: outcome?.status ?? 'deleted', images: outcome?.images, removed: outcome?.removed }, 'registry synced');
   });
   queue.work('hosts.rematch', async (job) => {
     const { hosts } = await deps.matcher.rematchAll();

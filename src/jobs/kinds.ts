@@ -22,4 +22,12 @@ export interface JobPayloads {
   'vulscan.task': { taskId: string };
   /** Re-matches every stored host inventory after the vulnerability DB changed. */
   'hosts.rematch': { reason: string };
+  /** Writes one export task's file; `maxAttempts` lets the last try fail the task instead of leaving it running. */
+  'export.run': { taskId: string; maxAttempts: number };
+  /** Scans one image of an image scan task (and every image of the task with the same digest). */
+  'imagescan.image': { taskId: string; assetId: string };
+  /** Re-matches every stored image inventory matched against an older vulnerability DB. */
+  'images.rematch': { reason: string };
+  /** Mirrors one registry's tags into the image list; the registry was claimed (sync_status) when it was queued. */
+  'registry.sync': { projectId: string; registryId: string };
 }

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DB, ImageAssetsTable } from '../db/schema.js';
 import type { ImageAsset, ImageScanStatus, ImageSource, LocalImageType } from '../domain/image.js';
@@ -25,6 +26,8 @@ export interface ImageAssetFilter {
   imageVersion?: string;
   /** Exact digest. */
   imageDigest?: string;
+  /** Exact image id (config digest). */
+  imageId?: string;
   scanStatus?: ImageScanStatus;
   /** Images of at least this many bytes. */
   minImageSize?: number;
@@ -66,6 +69,7 @@ export function whereImageAssets<O>(query: AssetQuery<O>, f: ImageAssetFilter): 
   contains('image_name', f.imageName);
   contains('image_version', f.imageVersion);
   if (f.imageDigest) q = q.where('image_assets.image_digest', '=', f.imageDigest);
+  if (f.imageId) q = q.where('image_assets.image_id', '=', f.imageId);
   if (f.scanStatus) q = q.where('image_assets.scan_status', '=', f.scanStatus);
   if (f.minImageSize !== undefined) q = q.where('image_assets.image_size', '>=', f.minImageSize);
   if (f.latestUpdateTime?.from !== undefined) q = q.where('image_assets.latest_update_time', '>=', f.latestUpdateTime.from);
@@ -112,6 +116,15 @@ export function whereImageAssets<O>(query: AssetQuery<O>, f: ImageAssetFilter): 
     q = q.where((eb) => (f.hasContainer ? running(eb) : eb.not(running(eb))));
   }
   return q;
+}
+
+/**
+ * HSS clients read an image's `id` as a 64-bit integer (the SDKs type it
+ * Long), so asset ids are decimal strings of random positive integers below
+ * 2^53: stored as text, sent as JSON numbers, exact in JavaScript.
+ */
+export function newImageAssetId(): string {
+  return String(randomInt(1, 2 ** 47) * 64 + randomInt(0, 64));
 }
 
 /** An asset as a source reports it; the repository keeps ids, scan state and history. */
@@ -168,7 +181,7 @@ export class ImageAssetRepository {
    * them with their ids. A refreshed asset keeps its id and scan history;
    * when its digest changed it is `unscan` again. A removed one reappears.
    */
-  async upsert(drafts: readonly ImageAssetDraft[], now: number, newId: () => string): Promise<ImageAsset[]> {
+  async upsert(drafts: readonly ImageAssetDraft[], now: number): Promise<ImageAsset[]> {
     const out: ImageAsset[] = [];
     await this.db.transaction().execute(async (trx) => {
       for (const d of drafts) {
@@ -202,7 +215,7 @@ export class ImageAssetRepository {
           out.push(toImageAsset({ ...existing, ...fields, ...scanState } as ImageAssetsTable));
         } else {
           const row: ImageAssetsTable = {
-            id: newId(),
+            id: newImageAssetId(),
             project_id: d.projectId,
             image_type: d.imageType,
             natural_key: d.naturalKey,
@@ -212,8 +225,16 @@ export class ImageAssetRepository {
             latest_scan_time: null,
             created_at: now,
           };
-          await trx.insertInto('image_assets').values(row).execute();
-          out.push(toImageAsset(row));
+          // Another process may insert the same image at the same moment (two hosts reporting it):
+          // the loser takes the winner's row instead of failing.
+          const inserted = await trx.insertInto('image_assets').values(row).onConflict((oc) => oc.columns(['project_id', 'image_type', 'natural_key']).doNothing()).executeTakeFirst();
+          if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) {
+            out.push(toImageAsset(row));
+          } else {
+            const winner = await trx.selectFrom('image_assets').selectAll().where('project_id', '=', d.projectId).where('image_type', '=', d.imageType).where('natural_key', '=', d.naturalKey).executeTakeFirstOrThrow();
+            await trx.updateTable('image_assets').set(fields).where('id', '=', winner.id).execute();
+            out.push(toImageAsset({ ...winner, ...fields } as ImageAssetsTable));
+          }
         }
       }
     });
@@ -222,20 +243,25 @@ export class ImageAssetRepository {
 
   /** Marks the given source's assets that are not in `keepIds` as removed (kept as history). Returns how many. */
   async markRemoved(where: { projectId: string; imageType: ImageSource; registryId?: string }, keepIds: readonly string[], now: number): Promise<number> {
-    let q = this.db
-      .updateTable('image_assets')
-      .set({ removed_at: now, updated_at: now })
-      .where('project_id', '=', where.projectId)
-      .where('image_type', '=', where.imageType)
-      .where('removed_at', 'is', null);
-    if (where.registryId !== undefined) q = q.where('registry_id', '=', where.registryId);
-    // Chunked NOT IN would be wrong; compare against the kept set in memory instead.
+    let present = this.db.selectFrom('image_assets').select('id').where('project_id', '=', where.projectId).where('image_type', '=', where.imageType).where('removed_at', 'is', null);
+    if (where.registryId !== undefined) present = present.where('registry_id', '=', where.registryId);
     const keep = new Set(keepIds);
-    let sel = this.db.selectFrom('image_assets').select('id').where('project_id', '=', where.projectId).where('image_type', '=', where.imageType).where('removed_at', 'is', null);
-    if (where.registryId !== undefined) sel = sel.where('registry_id', '=', where.registryId);
-    const gone = (await sel.execute()).map((r) => r.id).filter((id) => !keep.has(id));
-    for (let i = 0; i < gone.length; i += 500) await q.where('id', 'in', gone.slice(i, i + 500)).execute();
+    // Compared in memory: a NOT IN over thousands of kept ids would have to be chunked, and chunks of NOT IN are wrong.
+    const gone = (await present.execute()).map((r) => r.id).filter((id) => !keep.has(id));
+    for (let i = 0; i < gone.length; i += 500) {
+      await this.db.updateTable('image_assets').set({ removed_at: now, updated_at: now }).where('id', 'in', gone.slice(i, i + 500)).execute();
+    }
     return gone.length;
+  }
+
+  /** What a scan found the asset to be right now (the tag may have moved since the sync). */
+  async setContent(projectId: string, id: string, content: { imageDigest: string; imageId: string; imageSize: number }, now: number): Promise<void> {
+    await this.db
+      .updateTable('image_assets')
+      .set({ image_digest: content.imageDigest, image_id: content.imageId, image_size: content.imageSize, updated_at: now })
+      .where('project_id', '=', projectId)
+      .where('id', '=', id)
+      .execute();
   }
 
   async get(projectId: string, id: string): Promise<ImageAsset | null> {

@@ -72,6 +72,62 @@ function vulOf(r: { vul_id: string; title: string; description: string; url: str
   };
 }
 
+/** The columns a host × vulnerability row is selected with. */
+const HOST_VUL_COLUMNS = [
+  'h.id as host_id', 'h.agent_id', 'h.host_name', 'h.private_ip', 'h.asset_value', 'h.os_type', 'h.os_name', 'h.os_version', 'h.kernel', 'h.last_seen_at', 'h.last_scan_at',
+  'i.vul_id', 'i.title', 'i.description', 'i.url', 'a.severity', 'i.cvss_score', 'i.cve_ids', 'a.vul_type', 'v.kind', 'a.packages', 'v.status', 'v.remark',
+  'v.first_scan_time',
+] as const;
+
+interface HostVulSelected {
+  host_id: string;
+  agent_id: string;
+  host_name: string;
+  private_ip: string;
+  asset_value: string;
+  os_type: string;
+  os_name: string;
+  os_version: string;
+  kernel: string;
+  last_seen_at: number;
+  last_scan_at: number | null;
+  vul_id: string;
+  title: string;
+  description: string;
+  url: string;
+  severity: string;
+  cvss_score: number | null;
+  cve_ids: string;
+  vul_type: string;
+  kind: number;
+  packages: string;
+  status: number;
+  remark: string | null;
+  first_scan_time: number;
+}
+
+function hostVulRowOf(r: HostVulSelected): HostVulRow {
+  return {
+    hostId: r.host_id,
+    agentId: r.agent_id,
+    hostName: r.host_name,
+    privateIp: r.private_ip,
+    assetValue: r.asset_value as AssetValue,
+    osType: r.os_type,
+    osName: r.os_name,
+    osVersion: r.os_version,
+    kernel: r.kernel,
+    lastSeenAt: Number(r.last_seen_at),
+    ...vulOf(r),
+    urgent: (r.kind & KIND_URGENT) !== 0,
+    packages: JSON.parse(r.packages) as AffectedApp[],
+    status: statusOf(r.status),
+    remark: r.remark,
+    firstScanTime: Number(r.first_scan_time),
+    scanTime: Number(r.last_scan_at ?? r.first_scan_time),
+  };
+}
+
 /** The read side of host vulnerabilities: the HSS vulnerability lists. */
 export class VulListRepository {
   constructor(private readonly db: Kysely<DB>) {}
@@ -165,11 +221,7 @@ export class VulListRepository {
     if (filter.hostId) base = base.where('v.host_seq', '=', key52(filter.hostId));
     const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await base
-      .select([
-        'h.id as host_id', 'h.agent_id', 'h.host_name', 'h.private_ip', 'h.asset_value', 'h.os_type', 'h.os_name', 'h.os_version', 'h.kernel', 'h.last_seen_at', 'h.last_scan_at',
-        'i.vul_id', 'i.title', 'i.description', 'i.url', 'a.severity', 'i.cvss_score', 'i.cve_ids', 'a.vul_type', 'v.kind', 'a.packages', 'v.status', 'v.remark',
-        'v.first_scan_time',
-      ])
+      .select(HOST_VUL_COLUMNS)
       .orderBy('i.vul_id')
       .orderBy('h.host_name')
       .orderBy('h.id')
@@ -179,25 +231,50 @@ export class VulListRepository {
     return {
       total: Number(total.n),
       rows: rows.map((r) => ({
-        hostId: r.host_id,
-        agentId: r.agent_id,
-        hostName: r.host_name,
-        privateIp: r.private_ip,
-        assetValue: r.asset_value as AssetValue,
-        osType: r.os_type,
-        osName: r.os_name,
-        osVersion: r.os_version,
-        kernel: r.kernel,
-        lastSeenAt: Number(r.last_seen_at),
-        ...vulOf(r),
-        urgent: (r.kind & KIND_URGENT) !== 0,
-        packages: JSON.parse(r.packages) as AffectedApp[],
-        status: statusOf(r.status),
-        remark: r.remark,
-        firstScanTime: Number(r.first_scan_time),
-        scanTime: Number(r.last_scan_at ?? r.first_scan_time),
+        ...hostVulRowOf(r),
       })),
     };
+  }
+
+  /** How many host × vulnerability rows match: what ListVulHosts / ListHostVuls count, for exports. */
+  async countHostVuls(projectId: string, filter: VulListFilter & { hostId?: string }): Promise<number> {
+    let base = this.filtered(projectId, filter);
+    if (filter.hostId) base = base.where('v.host_seq', '=', key52(filter.hostId));
+    const row = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * The rows `hostVuls` selects, a keyset page at a time in key order: by host
+   * then vulnerability (`host`) or by vulnerability then host (`vul`). Keys
+   * are the stored 52-bit ones, so each page is an index range, not a sort
+   * of every match: exports of any size read in bounded memory.
+   */
+  async hostVulKeysetPage(
+    projectId: string,
+    filter: VulListFilter & { hostId?: string },
+    order: 'host' | 'vul',
+    after: { hostSeq: number; vulSeq: number } | null,
+    limit: number,
+  ): Promise<Array<HostVulRow & { hostSeq: number; vulSeq: number }>> {
+    let q = this.filtered(projectId, filter);
+    if (filter.hostId) q = q.where('v.host_seq', '=', key52(filter.hostId));
+    const [first, second] = order === 'host' ? (['v.host_seq', 'v.vul_seq'] as const) : (['v.vul_seq', 'v.host_seq'] as const);
+    if (after) {
+      const a = order === 'host' ? [after.hostSeq, after.vulSeq] : [after.vulSeq, after.hostSeq];
+      q = q.where((eb) => eb(eb.refTuple(first, second), '>', eb.tuple(a[0]!, a[1]!)));
+    }
+    const rows = await q
+      .select(['v.host_seq', 'v.vul_seq', ...HOST_VUL_COLUMNS])
+      .orderBy(first)
+      .orderBy(second)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      hostSeq: Number(r.host_seq),
+      vulSeq: Number(r.vul_seq),
+      ...hostVulRowOf(r),
+    }));
   }
 
   /** (host, vulnerability) pairs of a type, for "handle all" requests. */

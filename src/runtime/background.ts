@@ -18,7 +18,7 @@ export interface Background {
  */
 export async function startBackground(runtime: Runtime, queue: JobQueue, logger: Logger): Promise<Background> {
   const { services, config } = runtime;
-  registerJobHandlers(queue, { logger, vulScans: services.vulScans, matcher: services.matcher });
+  registerJobHandlers(queue, { logger, vulScans: services.vulScans, matcher: services.matcher, exports: services.exports, imageScans: services.imageScans, imageContents: services.imageContents, registries: services.registries });
   await queue.start();
   const onError = (what: string) => (err: unknown) => logger.error({ err }, `${what} failed`);
   const monitor = new PollLoop(() => services.vulScans.monitor(), config.hosts.monitorIntervalMs, onError('scan monitor'));
@@ -33,14 +33,24 @@ export async function startBackground(runtime: Runtime, queue: JobQueue, logger:
   runtime.vulnDb.onChange(() => {
     logger.info({ file: runtime.vulnDb.file }, 'vulnerability DB replaced; re-matching stored inventories');
     queue.enqueue('hosts.rematch', { reason: 'vulnerability DB replaced' }).catch(onError('queueing re-match'));
+    queue.enqueue('images.rematch', { reason: 'vulnerability DB replaced' }).catch(onError('queueing image re-match'));
   });
+  // Hands waiting images to the queue as rate limits allow, and settles finished image scan tasks.
+  const imageDispatcher = new PollLoop(() => services.imageScans.dispatch().then(() => undefined), config.hosts.monitorIntervalMs, onError('image scan dispatcher'));
+  // Fails export tasks whose worker was lost and deletes files past retention.
+  const exportSweep = new PollLoop(() => services.exports.sweep().then(() => undefined), 60_000, onError('export sweep'));
+  // Fails local images whose agents went offline or did not report in time.
+  const localReports = new PollLoop(() => services.localImages.expireReports().then(() => undefined), config.hosts.monitorIntervalMs, onError('local image report expiry'));
   services.agents.onInventory(() => monitor.wake(0));
   monitor.start();
   scheduler.start();
+  exportSweep.start();
+  imageDispatcher.start();
+  localReports.start();
   return {
     nudge: () => monitor.wake(0),
     async stop() {
-      await Promise.all([monitor.halt(), scheduler.halt()]);
+      await Promise.all([monitor.halt(), scheduler.halt(), exportSweep.halt(), imageDispatcher.halt(), localReports.halt()]);
     },
   };
 }

@@ -28,6 +28,25 @@ import { VulnDbProvider } from '../vulndb/provider.js';
 import { ImageAssetRepository } from '../repositories/image-asset-repository.js';
 import { ImageContentRepository } from '../repositories/image-content-repository.js';
 import { ImageContentService } from '../services/images/image-content-service.js';
+import { ExportTaskRepository } from '../repositories/export-task-repository.js';
+import { ExportService } from '../services/export-service.js';
+import { ExportSources } from '../exports/sources.js';
+import { ExportFiles } from '../exports/export-files.js';
+import { ImageScanTaskRepository } from '../repositories/image-scan-task-repository.js';
+import { RateBucketRepository } from '../repositories/rate-bucket-repository.js';
+import { ImageScanService } from '../services/images/image-scan-service.js';
+import { ImageVulService } from '../services/images/image-vul-service.js';
+import { CicdImageService } from '../services/images/cicd-image-service.js';
+import { ImageVulListRepository } from '../repositories/image-vul-list-repository.js';
+import { RegistryRepository } from '../repositories/registry-repository.js';
+import { RegistryConnector } from '../services/images/registry-connector.js';
+import { RegistrySync } from '../services/images/registry-sync.js';
+import { RegistryService } from '../services/images/registry-service.js';
+import { RegistryImageScanner, type RegistryAccess } from '../services/images/registry-image-scanner.js';
+import { FileLayerCache } from '../scan/layer-cache.js';
+import { analyzers } from '../inventory/registry.js';
+import { ImageLocalRefRepository } from '../repositories/image-local-ref-repository.js';
+import { LocalImageService } from '../services/images/local-image-service.js';
 
 export interface Services {
   identity: IdentityService;
@@ -40,6 +59,12 @@ export interface Services {
   matcher: HostVulMatcher;
   scheduler: PolicyScheduler;
   imageContents: ImageContentService;
+  exports: ExportService;
+  imageScans: ImageScanService;
+  registries: RegistryService;
+  localImages: LocalImageService;
+  imageVuls: ImageVulService;
+  cicdImages: CicdImageService;
 }
 
 export interface Runtime {
@@ -93,7 +118,44 @@ export async function openRuntime(config: Config, options: { now?: () => number 
   }, now);
   const hosts = new HostService(hostRepo, h.offlineAfterSeconds * 1000, now);
   const imageAssetRepo = new ImageAssetRepository(db);
-  const imageContents = new ImageContentService(new ImageContentRepository(db), imageAssetRepo, vulnDb, now);
+  const imageContentRepo = new ImageContentRepository(db);
+  const imageContents = new ImageContentService(imageContentRepo, imageAssetRepo, vulnDb, now);
+  const registryRepo = new RegistryRepository(db);
+  const registryConnector = new RegistryConnector();
+  const registries = new RegistryService(registryRepo, imageAssetRepo, imageContentRepo, secrets, registryConnector, new RegistrySync(registryRepo, imageAssetRepo, registryConnector, now), now);
+  const registryAccess: RegistryAccess = registries;
+  const imageScans = new ImageScanService(
+    new ImageScanTaskRepository(db),
+    imageAssetRepo,
+    imageContentRepo,
+    imageContents,
+    new RateBucketRepository(db),
+    registryAccess,
+    new RegistryImageScanner(new FileLayerCache(join(config.dataDir, 'cache', 'layers'), analyzers), config.images.maxImageSizeBytes),
+    { taskTimeoutMs: config.images.taskTimeoutHours * 3_600_000, localReportTimeoutMs: config.images.localReportTimeoutSeconds * 1000 },
+    now,
+  );
+  const localImages = new LocalImageService(
+    imageAssetRepo,
+    new ImageLocalRefRepository(db),
+    imageContentRepo,
+    imageContents,
+    agents,
+    new AgentCommandRepository(db),
+    hostRepo,
+    { reportTimeoutMs: config.images.localReportTimeoutSeconds * 1000, offlineAfterMs: h.offlineAfterSeconds * 1000 },
+    now,
+  );
+  imageScans.useLocalReports(localImages);
+  const exports = new ExportService(
+    new ExportTaskRepository(db),
+    new ExportSources(db, new VulListRepository(db)),
+    new ExportFiles(config.dataDir),
+    imageAssetRepo,
+    hostRepo,
+    { retentionMs: config.exports.retentionDays * 86_400_000 },
+    now,
+  );
   const scanPolicies = new ScanPolicyService(new VulScanPolicyRepository(db), (projectId) => hosts.count(projectId), now);
   const services: Services = {
     identity: new IdentityService(identityRepo, credentialRepo, secrets, now),
@@ -105,7 +167,13 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     hostVuls: new HostVulService(new VulListRepository(db), hostVulRepo, hostRepo, vulScans),
     matcher,
     scheduler: new PolicyScheduler(db, scanPolicies, vulScans, now),
+    exports,
     imageContents,
+    imageScans,
+    registries,
+    localImages,
+    imageVuls: new ImageVulService(imageAssetRepo, new ImageVulListRepository(db), now),
+    cicdImages: new CicdImageService(imageAssetRepo, imageContents, now),
   };
   return {
     config,

@@ -8,6 +8,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { databaseReadiness } from './readiness.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { startBackground, type Background } from './background.js';
+import { wireStarters } from './starters.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -33,18 +34,11 @@ export function queueOptions(config: Config, logger: Logger) {
 export async function startServer(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningServer> {
   const runtime = await openRuntime(config, options);
   const queue = createJobQueue(runtime.database, queueOptions(config, logger));
-  runtime.services.vulScans.useStarter(async (taskId) => {
-    await queue.enqueue('vulscan.task', { taskId }, { maxAttempts: 5 });
-  });
+  wireStarters(runtime, queue);
   const metrics = createMetrics(queue);
   const app = await buildApp({
     logger,
-    auth: runtime.services.auth,
-    scanPolicies: runtime.services.scanPolicies,
-    agents: runtime.services.agents,
-    hosts: runtime.services.hosts,
-    vulScans: runtime.services.vulScans,
-    hostVuls: runtime.services.hostVuls,
+    services: runtime.services,
     metrics,
     bodyLimit: config.server.bodyLimitBytes,
     signatureMaxSkewSeconds: config.security.signatureMaxSkewSeconds,

@@ -32,25 +32,22 @@ export interface TestApp {
 }
 
 /** An in-process API over a fresh database of the given kind, with the first-start account created. */
-export async function createTestApp(dialect: DialectName): Promise<TestApp> {
+export async function createTestApp(dialect: DialectName, settings: Record<string, unknown> = {}, options: { clockStart?: number } = {}): Promise<TestApp> {
   const testDb = await createTestDatabase(dialect, { migrate: false });
   await testDb.database.close();
   const config = validateConfig({
     dataDir: testDb.dataDir,
     database: { url: testDb.url, schema: testDb.schema, poolSize: 5 },
     log: { level: 'silent' },
+    ...settings,
   });
-  const clock = new TestClock();
+  // Tests of time-dependent behaviour start the clock before the account exists, so nothing depends on the real date.
+  const clock = new TestClock(options.clockStart);
   const runtime = await openRuntime(config, { now: clock.now });
   const account = (await runtime.services.identity.bootstrapIfEmpty())!;
   const app = await buildApp({
     logger: pino({ level: 'silent' }),
-    auth: runtime.services.auth,
-    scanPolicies: runtime.services.scanPolicies,
-    agents: runtime.services.agents,
-    hosts: runtime.services.hosts,
-    vulScans: runtime.services.vulScans,
-    hostVuls: runtime.services.hostVuls,
+    services: runtime.services,
     metrics: createMetrics(),
     readiness: databaseReadiness(runtime.database),
     bodyLimit: config.server.bodyLimitBytes,

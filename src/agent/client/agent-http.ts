@@ -10,6 +10,8 @@ import {
   type EnrollRequest,
   type EnrollResponse,
   type HostIdentity,
+  type ImageReport,
+  type ImageReportAccepted,
   type InventoryAccepted,
   type InventoryUnchanged,
   type InventoryUpload,
@@ -118,6 +120,22 @@ export class AgentHttpClient {
     }
     const res = await this.call({ method: 'POST', path: 'agent/v1/inventory', body, headers: { 'content-encoding': 'gzip' }, auth: true, signal });
     return res.json as InventoryAccepted;
+  }
+
+  /** Sends the host's image list (see protocol.ts: `applied: false` asks for the `needed` inventories). */
+  async uploadImages(report: ImageReport, signal?: AbortSignal): Promise<ImageReportAccepted> {
+    const body = await this.gzipCapped(report, 'image report');
+    const res = await this.call({ method: 'POST', path: 'agent/v1/images', body, headers: { 'content-encoding': 'gzip' }, auth: true, signal });
+    const answer = res.json as Partial<ImageReportAccepted> | null;
+    return { applied: answer?.applied === true, needed: Array.isArray(answer?.needed) ? answer.needed.filter((d): d is string => typeof d === 'string') : [], images: Number(answer?.images ?? 0) };
+  }
+
+  private async gzipCapped(value: unknown, what: string): Promise<Buffer> {
+    const json = Buffer.from(JSON.stringify(value));
+    if (json.length > MAX_INVENTORY_JSON_BYTES) throw new AgentHttpError(`${what} is ${json.length} bytes of JSON, over the server's ${MAX_INVENTORY_JSON_BYTES}-byte limit`, null, null, false);
+    const body = await gzipAsync(json);
+    if (body.length > MAX_INVENTORY_GZIP_BYTES) throw new AgentHttpError(`${what} is ${body.length} bytes gzipped, over the server's ${MAX_INVENTORY_GZIP_BYTES}-byte limit`, null, null, false);
+    return body;
   }
 
   /** Null when the server does not hold that hash (409): the caller should upload in full. */

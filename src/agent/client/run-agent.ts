@@ -1,4 +1,6 @@
 import { MAX_COMMAND_WAIT_MS, type AgentCommand, type EnrollResponse, type InventoryUpload } from '../protocol.js';
+import { ImageReporter } from './images/image-reporter.js';
+import type { ImageSourcesOptions } from './images/collect-images.js';
 import { AgentHttpClient, AgentHttpError, AgentRejectedError, type AgentHttpOptions } from './agent-http.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { collectInventory } from './collect.js';
@@ -32,6 +34,8 @@ export interface RunAgentOptions {
   logger: AgentLogger;
   backoff?: BackoffOptions;
   http?: AgentHttpOptions;
+  /** Where to look for local images; absent: images are not reported. */
+  images?: ImageSourcesOptions;
 }
 
 /** Thrown for a setup the agent cannot run with (not enrolled, bad state file); the CLI reports it and exits 2. */
@@ -86,6 +90,7 @@ class AgentRun {
   private lastIdentity: string | null = null;
   private failing = false;
   private nextUploadAt = 0;
+  private images: ImageReporter | null = null;
 
   constructor(private readonly options: RunAgentOptions) {
     this.client = new AgentHttpClient(options.server, options.http);
@@ -97,6 +102,7 @@ class AgentRun {
   }
 
   async close(): Promise<void> {
+    await this.images?.idle();
     await this.client.close();
   }
 
@@ -108,6 +114,17 @@ class AgentRun {
       this.lastHash = await this.store.loadLastHash(credentials.agent_id);
       await this.syncIdentity();
       await this.syncInventory();
+      if (this.options.images) {
+        this.images = new ImageReporter({
+          client: this.client,
+          stateDir: this.store.dir,
+          sources: this.options.images,
+          signal: this.signal,
+          logger: this.log,
+          retrying: (what, op) => this.retrying(what, op),
+        });
+        this.images.request();
+      }
       await this.loop();
       return this.stopped();
     } catch (err) {
@@ -178,6 +195,7 @@ class AgentRun {
       if (now() >= this.nextUploadAt) {
         await this.syncIdentity();
         await this.syncInventory();
+        this.images?.request();
         continue;
       }
       const wait = Math.min(this.pollWaitMs, this.nextUploadAt - now());
@@ -196,6 +214,9 @@ class AgentRun {
     if (command.type === 'collect_inventory') {
       this.log.info({ event: 'command', command_id: command.id, type: command.type }, 'server asked for the inventory');
       await this.syncInventory(command.id);
+    } else if (command.type === 'images' && this.images) {
+      this.log.info({ event: 'command', command_id: command.id, type: command.type }, 'server asked for the local images');
+      this.images.request(command.id);
     } else {
       this.log.warn({ event: 'command_unknown', command_id: command.id, type: String(command.type) }, 'ignoring a command this agent does not know');
     }

@@ -6,6 +6,7 @@ import { serverBaseUrl } from '../../agent/client/agent-http.js';
 import { collectInventory } from '../../agent/client/collect.js';
 import { DEFAULT_STATE_DIR } from '../../agent/client/credentials-store.js';
 import { AgentSetupError, runAgent } from '../../agent/client/run-agent.js';
+import { DEFAULT_DOCKER_SOCKET, DEFAULT_PODMAN_SOCKET } from '../../agent/client/images/collect-images.js';
 import { createLogger } from '../../observability/logger.js';
 import { loadConfig } from '../../config/load.js';
 
@@ -18,6 +19,11 @@ interface AgentOptions {
   exclude?: string[];
   once?: boolean;
   intervalSeconds?: string;
+  imageDir?: string[];
+  dockerSocket: string;
+  podmanSocket: string;
+  /** Commander's negation of --images: false with --no-images. */
+  images: boolean;
 }
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -67,6 +73,9 @@ async function serve(options: AgentOptions): Promise<number> {
       root: resolve(options.root),
       excludes: options.exclude ?? [],
       ...(intervalMs !== undefined ? { intervalMs } : {}),
+      ...(options.images
+        ? { images: { dockerSocket: options.dockerSocket || null, podmanSocket: options.podmanSocket || null, dirs: (options.imageDir ?? []).map((d) => resolve(d)) } }
+        : {}),
       signal: controller.signal,
       logger,
     });
@@ -88,6 +97,10 @@ export function registerAgentCommands(program: Command): void {
     .option('--exclude <path...>', 'directories under the root not to inventory (besides proc, sys, dev, run, tmp…)')
     .option('--once', 'collect the inventory, print the upload it would send as JSON and exit; contacts no server')
     .option('--interval-seconds <n>', 'upload the inventory this often (default: as the server says)')
+    .option('--image-dir <dir>', 'also report the images in this directory (docker save tarballs *.tar, OCI layouts); repeatable', (dir: string, dirs: string[] = []) => [...dirs, dir])
+    .option('--docker-socket <path>', 'the Docker Engine API socket to list images from ("" to skip)', DEFAULT_DOCKER_SOCKET)
+    .option('--podman-socket <path>', 'the Podman API socket to list images from ("" to skip)', DEFAULT_PODMAN_SOCKET)
+    .option('--no-images', 'do not report local images')
     .action(async (options: AgentOptions) => {
       try {
         if (options.once) await once(options);

@@ -4,8 +4,8 @@ import { SCAN_PERIODS, SCAN_RANGE_TYPES, VUL_TYPES, type ScanPeriod, type VulTyp
 import { invalidParameter } from '../../domain/errors.js';
 import { queueOptions } from '../../runtime/server.js';
 import { createLogger } from '../../observability/logger.js';
-import type { Runtime } from '../../runtime/runtime.js';
-import { withRuntime } from '../with-runtime.js';
+import { wireStarters } from '../../runtime/starters.js';
+import { inProject, withProject, type ProjectOptions } from '../with-runtime.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -13,22 +13,6 @@ const out = (line: string): void => {
 const collect = (value: string, previous: string[]) => [...previous, value];
 const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : '-');
 
-interface ProjectOptions {
-  domain: string;
-  project: string;
-  json?: boolean;
-}
-
-function withProject(command: Command): Command {
-  return command
-    .option('--domain <name>', 'account (domain) name', 'openhss')
-    .option('--project <id-or-name>', 'project', 'default')
-    .option('--json', 'print JSON');
-}
-
-async function inProject<T>(opts: ProjectOptions, work: (runtime: Runtime, projectId: string) => Promise<T>): Promise<T> {
-  return withRuntime(async (runtime) => work(runtime, (await runtime.services.identity.resolveProjectIn(opts.domain, opts.project)).id));
-}
 
 function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw invalidParameter(field, `${field}: ${value} is not one of ${allowed.join(', ')}`);
@@ -75,9 +59,7 @@ export function registerHostCommands(program: Command): void {
       inProject(opts, async (runtime, projectId) => {
         const vulTypes = (opts.type.length > 0 ? opts.type : ['linux_vul']).map((t) => oneOf<VulType>('--type', t, VUL_TYPES));
         const queue = createJobQueue(runtime.database, queueOptions(runtime.config, createLogger('silent')));
-        runtime.services.vulScans.useStarter(async (taskId) => {
-          await queue.enqueue('vulscan.task', { taskId }, { maxAttempts: 5 });
-        });
+        wireStarters(runtime, queue);
         try {
           const taskId = await runtime.services.vulScans.createTask(projectId, {
             scanType: 'manual',

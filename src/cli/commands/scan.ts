@@ -8,6 +8,7 @@ import { analyzers } from '../../inventory/registry.js';
 import { analyzeStreaming, mergeLayers } from '../../inventory/layers.js';
 import { REPORT_FORMATS, reportWriters, type ReportFormat } from '../../reports/index.js';
 import { VERSION } from '../../runtime/version.js';
+import { reportImage, type ReportTarget } from '../report-image.js';
 import { scanLayers } from '../../scan/inventory-scan.js';
 import { FileLayerCache } from '../../scan/layer-cache.js';
 import { reportFor } from '../../scan/scan-report.js';
@@ -75,6 +76,15 @@ function withCommonOptions(command: Command): Command {
     .option('-q, --quiet', 'no progress or notes on standard error');
 }
 
+/** Where --report-to sends the result; the token comes only from the environment, so it stays out of shell history and process lists. */
+function reportTarget(url: string, projectId: string | undefined): ReportTarget {
+  const token = process.env.OPENHSS_TOKEN;
+  const project = projectId ?? process.env.OPENHSS_PROJECT_ID;
+  if (!token) throw new Error('--report-to needs a token in OPENHSS_TOKEN (from `openhss token` or POST /v3/auth/tokens)');
+  if (!project) throw new Error('--report-to needs --project-id or OPENHSS_PROJECT_ID');
+  return { url, projectId: project, token };
+}
+
 function checkFormat(options: CommonOptions): void {
   if (!(REPORT_FORMATS as readonly string[]).includes(options.format)) throw new Error(`--format: ${options.format} is not one of ${REPORT_FORMATS.join(', ')}`);
 }
@@ -108,14 +118,32 @@ export function registerScanCommands(program: Command): void {
     .option('--insecure-registry <host>', 'reach this registry over plain HTTP (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--username <name>', 'registry user name')
     .option('--password-stdin', 'read the registry password from standard input')
+    .option('--report-to <url>', 'also record the result on this openhss server as a cicd image (token from OPENHSS_TOKEN, project from --project-id or OPENHSS_PROJECT_ID)')
+    .option('--project-id <id>', 'with --report-to: the project to record the image in')
+    .option('--report-name <name:tag>', 'with --report-to: the name to record the image under (default: the registry reference, or --tag for an archive)')
     .action(
       (
         reference: string | undefined,
-        options: CommonOptions & { archive?: string; oci?: string; tag?: string; platform: string; insecureRegistry: string[]; username?: string; passwordStdin?: boolean },
+        options: CommonOptions & {
+          archive?: string;
+          oci?: string;
+          tag?: string;
+          platform: string;
+          insecureRegistry: string[];
+          username?: string;
+          passwordStdin?: boolean;
+          reportTo?: string;
+          projectId?: string;
+          reportName?: string;
+        },
       ) =>
         run(async (opts, dataDir) => {
           const local = options.archive ?? options.oci;
           if ([reference, options.archive, options.oci].filter(Boolean).length !== 1) throw new Error('name exactly one image: a registry reference, --archive FILE or --oci DIR');
+          const report = options.reportTo ? reportTarget(options.reportTo, options.projectId) : undefined;
+          // An archive's own label is a file path; the server records images by name.
+          const reportName = options.reportName ?? reference ?? options.tag;
+          if (report && !reportName) throw new Error('--report-to with --archive or --oci needs --report-name NAME:TAG (or --tag)');
           let client: RegistryClient | undefined;
           const { reader, builtAt } = await openDb(opts, dataDir);
           try {
@@ -134,7 +162,12 @@ export function registerScanCommands(program: Command): void {
             const cache = new FileLayerCache(opts.cacheDir ?? join(dataDir, 'cache', 'layers'), analyzers);
             const onLayer = progress(opts);
             const { inventory } = await scanLayers(artifact.layers, { analyzers, cache, ...(onLayer ? { onLayer } : {}) });
-            await emit(reportFor({ kind: 'image', name: artifact.name, digest: artifact.digest }, inventory, reader, Date.now(), { builtAt }), opts);
+            const scannedAt = Date.now();
+            await emit(reportFor({ kind: 'image', name: artifact.name, digest: artifact.digest }, inventory, reader, scannedAt, { builtAt }), opts);
+            if (report) {
+              const recorded = await reportImage(report, { name: reportName!, digest: artifact.digest }, inventory, scannedAt);
+              if (!opts.quiet) err(`openhss: recorded on ${report.url} as cicd image ${recorded.id} (${recorded.vul_num} vulnerabilities)`);
+            }
           } finally {
             reader.close();
             await client?.close();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
 import { createJobQueue } from '../../jobs/create-queue.js';
 import { startBackground } from '../../runtime/background.js';
+import { wireStarters } from '../../runtime/starters.js';
 import { createLogger } from '../../observability/logger.js';
 import { firstStartMessage } from '../../runtime/first-start.js';
 import { openRuntime } from '../../runtime/runtime.js';
@@ -51,9 +52,7 @@ export function registerServeCommands(program: Command): void {
       const logger = createLogger(config.log.level);
       const runtime = await openRuntime(config);
       const queue = createJobQueue(runtime.database, queueOptions(config, logger));
-      runtime.services.vulScans.useStarter(async (taskId) => {
-        await queue.enqueue('vulscan.task', { taskId }, { maxAttempts: 5 });
-      });
+      wireStarters(runtime, queue);
       const background = await startBackground(runtime, queue, logger);
       logger.info({ database: runtime.database.dialect, concurrency: config.queue.concurrency }, 'openhss worker started');
       onShutdownSignal(async () => {

@@ -39,6 +39,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('sync_status', 'varchar(16)', (c) => c.notNull())
     .addColumn('sync_reason', 'text', (c) => c.notNull())
     .addColumn('last_sync_at', 'bigint')
+    // A sync claims its registry (sync_status = 'syncing') and beats this clock while it works, so a
+    // claim whose worker died is taken over once the beats stop instead of blocking syncs for good.
+    .addColumn('sync_heartbeat_at', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('registries_name', ['project_id', 'name'])
@@ -193,6 +196,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('scan_status', 'varchar(32)', (c) => c.notNull())
     .addColumn('failed_reason', 'text', (c) => c.notNull())
     .addColumn('risky', 'integer', (c) => c.notNull())
+    // When a dispatcher handed the item to the job queue (its rate-limit token taken).
+    .addColumn('dispatched_at', 'bigint')
     .addColumn('started_at', 'bigint')
     .addColumn('finished_at', 'bigint')
     .addPrimaryKeyConstraint('image_scan_task_items_pk', ['task_id', 'image_asset_id'])

@@ -300,6 +300,18 @@ export class RegistryClient {
     yield* this.paginate(location.registry, `/v2/${location.repository}/tags/list`, pullScope(location.repository), target, 'tags', 'tag list', options);
   }
 
+  /**
+   * `GET /v2/`: resolves when the registry speaks the Distribution API and
+   * accepts the configured credentials (or anonymous access); otherwise
+   * throws the typed error saying why (unauthorized, network, timeout, HTTP).
+   */
+  async ping(registry: string, options: RequestOptions = {}): Promise<void> {
+    const target = { registry };
+    const response = await this.api({ registry, path: '/v2/', scope: '', target, signal: options.signal });
+    if (response.status !== 200) throw await this.failure(response, target, 'API version check (/v2/)');
+    await response.body.dump().catch(() => undefined);
+  }
+
   /** Every repository in the registry (`/v2/_catalog`), following Link pagination. */
   async *repositories(registry: string, options: RequestOptions & { pageSize?: number } = {}): AsyncGenerator<string> {
     yield* this.paginate(registry, '/v2/_catalog', CATALOG_SCOPE, { registry }, 'repositories', 'catalog', options);

@@ -15,9 +15,8 @@ for (const backend of backends) {
     const scheduledTasks = async () => (await t.runtime.services.vulScans.list(pid, { scanType: 'schedule' }, { offset: 0, limit: 100 })).tasks;
 
     before(async () => {
-      t = await createTestApp(backend);
+      t = await createTestApp(backend, {}, { clockStart: utc('2026-11-23T08:00:00Z') });
       pid = t.account.project.id;
-      t.clock.current = utc('2026-11-23T08:00:00Z');
       creds = await enroll(t.app, await createEnrolmentToken(t.app, pid, t.token), identity('app-1'));
       await uploadInventory(t.app, creds, inventoryOf([deb('curl', '7.88.1-10+deb12u3')]));
     });

@@ -1,9 +1,9 @@
-import { gunzipSync } from 'node:zlib';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_COMMAND_WAIT_MS, MAX_INVENTORY_GZIP_BYTES, MAX_INVENTORY_JSON_BYTES } from '../../../agent/protocol.js';
 import type { AgentService } from '../../../services/agent-service.js';
-import { ApiError } from '../../errors/api-error.js';
+import { acceptCompressedJson } from '../../plugins/compressed-json.js';
+import { InventoryDocumentSchema } from '../../schemas/inventory.js';
 import { ErrorResponse } from '../../schemas/common.js';
 
 const AGENT_SECURITY = [{ agent: [] }];
@@ -21,23 +21,8 @@ const HostIdentity = Type.Object({
   agent_version: Text(64),
 });
 
-const OsRelease = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
-  versionId: Text(64),
-  codename: Type.Optional(Text(64)),
-  prettyName: Type.Optional(Text(256)),
-});
-
-const PackageSchema = Type.Object({
-  type: Type.Enum(['deb', 'apk', 'rpm', 'npm', 'pypi', 'go', 'maven', 'cargo']),
-  name: Type.String({ minLength: 1, maxLength: 512 }),
-  version: Type.String({ minLength: 1, maxLength: 256 }),
-  location: Type.Object({ path: Text(4096), layerDigest: Type.Optional(Text(128)) }),
-});
-
 const InventoryUpload = Type.Object({
-  os: Type.Union([OsRelease, Type.Null()]),
-  packages: Type.Array(PackageSchema, { maxItems: 500_000 }),
+  ...InventoryDocumentSchema,
   content_hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   collected_at: Type.Integer({ minimum: 0 }),
   warnings: Type.Array(Text(4096), { maxItems: 10_000 }),
@@ -57,18 +42,7 @@ export const agentRoutes =
   (agents: AgentService): FastifyPluginAsyncTypebox =>
   async (app) => {
     // Inventories come gzip-compressed and may be large; the rest of the API keeps its small JSON limit.
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_INVENTORY_GZIP_BYTES }, (request, body, done) => {
-      try {
-        const encoding = request.headers['content-encoding'];
-        let bytes = body as Buffer;
-        if (encoding === 'gzip') bytes = gunzipSync(bytes, { maxOutputLength: MAX_INVENTORY_JSON_BYTES });
-        else if (encoding !== undefined && encoding !== 'identity') throw new ApiError('HSS.0001', `Content-Encoding ${encoding} is not supported; send gzip or identity`);
-        done(null, JSON.parse(bytes.toString('utf8')));
-      } catch (err) {
-        done(err instanceof ApiError ? err : new ApiError('HSS.0001', `body could not be decoded: ${(err as Error).message}`), undefined);
-      }
-    });
+    acceptCompressedJson(app, { compressedBytes: MAX_INVENTORY_GZIP_BYTES, jsonBytes: MAX_INVENTORY_JSON_BYTES });
 
     app.post(
       '/agent/v1/enroll',

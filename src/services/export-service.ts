@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { invalidParameter, notFound } from '../domain/errors.js';
+import type { ImageVulHandleStatus, ImageVulType } from '../domain/image.js';
+import { CsvWriter } from '../exports/csv-writer.js';
+import type { ExportFiles } from '../exports/export-files.js';
+import type { HostVulExportFilter } from '../exports/host-vul-rows.js';
+import { MAX_EXPORT_SIZE, type ExportFormat, type ExportKind } from '../exports/kinds.js';
+import type { SheetWriter } from '../exports/sheet-writer.js';
+import type { ExportParams, ExportSources } from '../exports/sources.js';
+import { XlsxWriter } from '../exports/xlsx-writer.js';
+import type { ExportTask, ExportTaskRepository } from '../repositories/export-task-repository.js';
+import type { HostRepository } from '../repositories/host-repository.js';
+import type { ImageAssetFilter, ImageAssetRepository } from '../repositories/image-asset-repository.js';
+
+/** Tries of one export job, the first included. */
+export const EXPORT_JOB_ATTEMPTS = 3;
+/** A task still running this long after it was created has lost its worker: the sweep fails it. */
+export const EXPORT_DEADLINE_MS = 60 * 60_000;
+
+export type ExportStarter = (taskId: string, maxAttempts: number) => Promise<void>;
+
+export interface ImageVulExportRequest {
+  imageType: 'local' | 'registry';
+  /** The caller's scope, resolved; and the value it was asked as, for the record. */
+  enterpriseProjectIds: string[] | null;
+  enterpriseProjectId: string;
+  /** true: every image the filters select; otherwise only `imageIds` (which must exist). */
+  operateAll: boolean;
+  imageIds: string[];
+  /** The image list's filters, without project, type, scope or ids. */
+  assetFilter: Omit<ImageAssetFilter, 'projectId' | 'imageType' | 'enterpriseProjectIds' | 'ids'>;
+  vulType?: ImageVulType;
+  handleStatus?: ImageVulHandleStatus;
+  vulIds?: string[];
+  exportSize: number;
+  format: ExportFormat;
+}
+
+export interface HostVulExportRequest {
+  enterpriseProjectId: string;
+  filter: HostVulExportFilter;
+  exportSize: number;
+  format: ExportFormat;
+}
+
+/** What a download hands to the client: an open file, its size and the name to save it as. */
+export interface ExportDownload {
+  file: FileHandle;
+  size: number;
+  fileName: string;
+}
+
+const KIND_OF: Record<'local' | 'registry', ExportKind> = { local: 'local_image_vuls', registry: 'registry_image_vuls' };
+
+const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+
+/**
+ * Export tasks: creating one (count, record, queue), running it (stream
+ * the rows to a temp file, publish it atomically, then mark it done),
+ * serving its file, and the sweep that fails lost tasks and deletes
+ * expired files.
+ */
+export class ExportService {
+  private starter: ExportStarter | undefined;
+
+  constructor(
+    private readonly tasks: ExportTaskRepository,
+    private readonly sources: ExportSources,
+    private readonly files: ExportFiles,
+    private readonly assets: ImageAssetRepository,
+    private readonly hosts: HostRepository,
+    private readonly options: { retentionMs: number },
+    private readonly now: () => number,
+  ) {}
+
+  /** How created tasks reach a worker (the job queue); without one they wait for runTask. */
+  useStarter(starter: ExportStarter): void {
+    this.starter = starter;
+  }
+
+  async createImageVulExport(projectId: string, r: ImageVulExportRequest): Promise<{ recordTotalNum: number; taskId: string }> {
+    const assets: ImageAssetFilter = { ...r.assetFilter, projectId, imageType: r.imageType, enterpriseProjectIds: r.enterpriseProjectIds };
+    if (!r.operateAll) {
+      const ids = [...new Set(r.imageIds)];
+      if (ids.length === 0) throw invalidParameter('image_id_list', 'Invalid parameter: image_id_list names no image; name the images or set operate_all to true');
+      await this.requireImages(projectId, r, ids);
+      assets.ids = ids;
+    }
+    const params: ExportParams = {
+      kind: KIND_OF[r.imageType] as 'local_image_vuls' | 'registry_image_vuls',
+      filter: { assets, ...(r.vulType ? { vulType: r.vulType } : {}), ...(r.handleStatus ? { handleStatus: r.handleStatus } : {}), ...(r.vulIds ? { vulIds: r.vulIds } : {}) },
+    };
+    return this.create(projectId, r.enterpriseProjectId, params, r.exportSize, r.format);
+  }
+
+  async createHostVulExport(projectId: string, r: HostVulExportRequest): Promise<{ recordTotalNum: number; taskId: string }> {
+    const hostId = r.filter.list.hostId;
+    if (hostId !== undefined) {
+      const host = await this.hosts.find(projectId, hostId);
+      const scope = r.filter.list.enterpriseProjectIds;
+      if (!host || (scope && !scope.includes(host.enterpriseProjectId))) throw notFound(`Requested resource not found: no host ${hostId}`);
+    }
+    return this.create(projectId, r.enterpriseProjectId, { kind: 'host_vuls', filter: r.filter }, r.exportSize, r.format);
+  }
+
+  /** Unknown ids, other projects' images, images of the other type, outside the caller's scope or gone: all "not found", listed. */
+  private async requireImages(projectId: string, r: ImageVulExportRequest, ids: string[]): Promise<void> {
+    const found = await this.assets.getMany(projectId, ids);
+    const visible = new Set(
+      found.filter((a) => a.imageType === r.imageType && a.removedAt === null && (!r.enterpriseProjectIds || r.enterpriseProjectIds.includes(a.enterpriseProjectId))).map((a) => a.id),
+    );
+    const missing = ids.filter((id) => !visible.has(id));
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
+      throw notFound(`Requested resource not found: no ${r.imageType} image ${shown} (image_id_list)`);
+    }
+  }
+
+  private async create(projectId: string, enterpriseProjectId: string, params: ExportParams, exportSize: number, format: ExportFormat) {
+    if (!Number.isInteger(exportSize) || exportSize < 1 || exportSize > MAX_EXPORT_SIZE) {
+      throw invalidParameter('export_size', `Invalid parameter: export_size must be an integer from 1 to ${MAX_EXPORT_SIZE}`);
+    }
+    const total = await this.sources.count(projectId, params);
+    const now = this.now();
+    const task: ExportTask = {
+      id: randomUUID().replaceAll('-', ''),
+      projectId,
+      enterpriseProjectId,
+      kind: params.kind,
+      taskName: `${params.kind}_${stamp(now)}`,
+      format,
+      params,
+      exportSize,
+      recordTotalNum: Math.min(total, exportSize),
+      status: 'running',
+      failedReason: '',
+      fileId: randomUUID().replaceAll('-', ''),
+      fileName: `${params.kind}_${stamp(now)}.${format}`,
+      filePath: null,
+      fileSize: null,
+      rowsWritten: 0,
+      createdAt: now,
+      finishedAt: null,
+      // Replaced when the file is made; until then it bounds nothing (only tasks with a file expire).
+      expiresAt: now + this.options.retentionMs,
+    };
+    await this.tasks.insert(task);
+    try {
+      await this.starter?.(task.id, EXPORT_JOB_ATTEMPTS);
+    } catch (err) {
+      // Nothing would ever run it: fail it now rather than at the deadline.
+      await this.tasks.markFailure(task.id, `the export could not be queued: ${(err as Error).message}`, this.now());
+      throw err;
+    }
+    return { recordTotalNum: task.recordTotalNum, taskId: task.id };
+  }
+
+  async get(projectId: string, taskId: string): Promise<ExportTask> {
+    const task = await this.tasks.find(projectId, taskId);
+    if (!task) throw notFound(`Requested resource not found: no export task ${taskId}`);
+    return task;
+  }
+
+  /**
+   * One attempt at a task's file. Idempotent: every attempt writes the same
+   * temp path from the start, and a task that is no longer running is left
+   * alone. A failed last attempt fails the task; earlier ones rethrow so the
+   * queue retries. `signal` aborts when the worker stops or loses the job's
+   * lease: writing stops at once, so two workers never write the same temp
+   * file for long, and the task is not failed (the job will run again).
+   */
+  async runTask(taskId: string, attempt = 1, maxAttempts = EXPORT_JOB_ATTEMPTS, signal?: AbortSignal): Promise<void> {
+    const task = await this.tasks.get(taskId);
+    if (!task || task.status !== 'running') return;
+    const temp = await this.files.tempPath(task.id, task.format);
+    let rows = 0;
+    try {
+      rows = await this.write(task, temp, signal);
+    } catch (err) {
+      await this.files.remove(temp);
+      if (attempt >= maxAttempts && !signal?.aborted) await this.tasks.markFailure(task.id, `export failed after ${attempt} attempts: ${(err as Error).message}`, this.now());
+      throw err;
+    }
+    const final = this.files.finalPath(task.fileId!, task.format);
+    const size = await this.files.publish(temp, final);
+    const now = this.now();
+    const recorded = await this.tasks.markSuccess(task.id, { filePath: final, fileSize: size, rowsWritten: rows, finishedAt: now, expiresAt: now + this.options.retentionMs });
+    // The sweep gave up on the task meanwhile: its status says failure, so no file may be served for it.
+    if (!recorded) await this.files.remove(final);
+  }
+
+  private async write(task: ExportTask, path: string, signal: AbortSignal | undefined): Promise<number> {
+    const table = this.sources.table(task.projectId, task.params as ExportParams);
+    const headers = table.columns.map((c) => c.header);
+    const writer: SheetWriter = task.format === 'csv' ? await CsvWriter.create(path, headers) : await XlsxWriter.create(path, table.sheetName, table.columns);
+    let n = 0;
+    try {
+      for await (const row of table.rows) {
+        signal?.throwIfAborted();
+        await writer.row(row);
+        if (++n >= task.exportSize) break;
+      }
+      await writer.finish();
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    return n;
+  }
+
+  /** Opens a finished task's file. Running, failed, expired or another project's: not found, saying which. */
+  async download(projectId: string, fileId: string): Promise<ExportDownload> {
+    const task = await this.tasks.findByFile(projectId, fileId);
+    if (!task) throw notFound(`Requested resource not found: no export file ${fileId}`);
+    if (task.status === 'running') throw notFound(`Requested resource not found: export task ${task.id} is still running; its file ${fileId} is not ready yet`);
+    if (task.status === 'failure') throw notFound(`Requested resource not found: export task ${task.id} failed (${task.failedReason}); it has no file`);
+    if (!task.filePath) throw notFound(`Requested resource not found: export file ${fileId} expired and was deleted`);
+    let file: FileHandle;
+    try {
+      file = await open(task.filePath, 'r');
+    } catch {
+      throw notFound(`Requested resource not found: export file ${fileId} is gone`);
+    }
+    const size = (await file.stat()).size;
+    return { file, size, fileName: task.fileName };
+  }
+
+  /**
+   * Fails tasks past their deadline (their worker died on the last attempt
+   * or never ran them) and removes their temp files; forgets and deletes
+   * files past retention; deletes temp files nobody finished. Safe to run in
+   * several processes at once.
+   */
+  async sweep(): Promise<{ failed: number; expired: number }> {
+    const now = this.now();
+    let failed = 0;
+    for (const task of await this.tasks.overdue(now - EXPORT_DEADLINE_MS, 100)) {
+      if (await this.tasks.markFailure(task.id, `export did not finish within ${EXPORT_DEADLINE_MS / 60_000} minutes (its worker was lost)`, now)) failed++;
+      await this.files.remove(await this.files.tempPath(task.id, task.format));
+      // A worker that died between publishing and recording may have left the file in place.
+      if (task.fileId) await this.files.remove(this.files.finalPath(task.fileId, task.format));
+    }
+    let expired = 0;
+    for (const task of await this.tasks.expiredFiles(now, 100)) {
+      // Forgotten first, so a download in between answers "expired" instead of finding no file.
+      await this.tasks.clearFile(task.id);
+      await this.files.remove(task.filePath!);
+      expired++;
+    }
+    // File times are the system clock's, whatever clock the service was given.
+    for (const path of await this.files.staleTempFiles(Date.now(), EXPORT_DEADLINE_MS * 2)) await this.files.remove(path);
+    return { failed, expired };
+  }
+}
