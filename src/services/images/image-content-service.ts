@@ -1,7 +1,7 @@
 import type { InventoryDocument } from '../../agent/protocol.js';
 import type { Finding, Severity } from '../../domain/finding.js';
 import type { ImageVulTotals } from '../../domain/image.js';
-import { matchInventory } from '../../findings/match-inventory.js';
+import { matchInventory, type MatchCache } from '../../findings/match-inventory.js';
 import { matchers } from '../../matchers/index.js';
 import type { ImageAssetRepository } from '../../repositories/image-asset-repository.js';
 import { totalsOf, type ImageContentRepository, type ImageVulDraft } from '../../repositories/image-content-repository.js';
@@ -9,6 +9,8 @@ import { decodeInventory, encodeInventory } from '../../repositories/inventory-c
 import type { AdvisoryProvider } from '../host-vul-matcher.js';
 
 const OS_PACKAGE_TYPES = new Set(['deb', 'apk', 'rpm']);
+/** Verdicts kept across images (they share base layers and libraries); dropped when this many pile up. */
+const MAX_CACHED_VERDICTS = 200_000;
 const STORED_SEVERITY: Record<Severity, keyof ImageVulTotals> = { critical: 'critical', high: 'high', medium: 'medium', low: 'low', none: 'unknown', unknown: 'unknown' };
 
 export interface RecordedImage {
@@ -49,6 +51,8 @@ function draftsOf(findings: readonly Finding[]): ImageVulDraft[] {
  * per (project, digest), and mark every asset with that digest scanned.
  */
 export class ImageContentService {
+  private verdicts: { generation: string; cache: MatchCache } = { generation: '', cache: new Map() };
+
   constructor(
     private readonly contents: ImageContentRepository,
     private readonly assets: ImageAssetRepository,
@@ -57,8 +61,10 @@ export class ImageContentService {
   ) {}
 
   async record(projectId: string, digest: string, imageId: string | null, inventory: InventoryDocument, source: ContentSource, inventoryAt = this.now(), markScanned = true): Promise<RecordedImage> {
+    // reader() may swap in a replaced DB file; the generation is read after it, so the two agree.
+    const reader = this.vulnDb.reader();
     const generation = this.vulnDb.generation();
-    const { findings } = matchInventory(inventory.os ? { os: inventory.os, packages: inventory.packages } : { packages: inventory.packages }, this.vulnDb.reader(), matchers);
+    const { findings } = matchInventory(inventory.os ? { os: inventory.os, packages: inventory.packages } : { packages: inventory.packages }, reader, matchers, this.verdictCache(generation));
     const vuls = draftsOf(findings);
     const totals: ImageVulTotals = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
     const counted = new Map<string, keyof ImageVulTotals>();
@@ -95,6 +101,12 @@ export class ImageContentService {
     );
     if (markScanned) await this.assets.setScanStatusByDigest(projectId, digest, 'success', '', now);
     return { vulNum: counted.size, totals };
+  }
+
+  /** The verdict cache for the DB generation in use; a new DB file starts an empty one. */
+  private verdictCache(generation: string): MatchCache {
+    if (this.verdicts.generation !== generation || this.verdicts.cache.size > MAX_CACHED_VERDICTS) this.verdicts = { generation, cache: new Map() };
+    return this.verdicts.cache;
   }
 
   async totals(projectId: string, digest: string): Promise<ImageVulTotals | null> {
