@@ -34,6 +34,12 @@ import { imageVulnerabilityRoutes } from './routes/v5/image-vulnerabilities.js';
 import type { ImageVulService } from '../services/images/image-vul-service.js';
 import type { CicdImageService } from '../services/images/cicd-image-service.js';
 import { cicdImageRoutes } from './routes/v5/cicd-images.js';
+import type { CommonTaskService } from '../services/jobs/common-task-service.js';
+import type { ClusterService } from '../services/jobs/cluster-service.js';
+import type { IacFileService } from '../services/jobs/iac-file-service.js';
+import type { JobScheduler } from '../services/jobs/job-scheduler.js';
+import { commonTaskRoutes } from './routes/v5/common-tasks.js';
+import { jobInputRoutes } from './routes/v5/job-inputs.js';
 import type { RegistryService } from '../services/images/registry-service.js';
 import { registryRoutes } from './routes/v5/registries.js';
 import type { LocalImageService } from '../services/images/local-image-service.js';
@@ -54,6 +60,10 @@ export interface AppServices {
   localImages: LocalImageService;
   imageVuls: ImageVulService;
   cicdImages: CicdImageService;
+  commonTasks: CommonTaskService;
+  clusters: ClusterService;
+  iacFiles: IacFileService;
+  jobSchedules: JobScheduler;
 }
 
 export interface AppDependencies {
@@ -154,6 +164,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(imageScanTaskRoutes(services.imageScans));
   await app.register(imageVulnerabilityRoutes(services.imageVuls));
   await app.register(cicdImageRoutes(services.cicdImages));
+  await app.register(commonTaskRoutes(services.commonTasks));
+  await app.register(jobInputRoutes({ clusters: services.clusters, files: services.iacFiles, schedules: services.jobSchedules }));
   await app.register(registryRoutes(services.registries));
   await app.register(localImageRoutes(services.localImages));
   await app.register(agentImageRoutes(services.localImages));

@@ -10,6 +10,8 @@ import { registerDbCommands } from './commands/db.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerHostCommands } from './commands/hosts.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerJobCommands } from './commands/jobs.js';
+import { registerIacCommands } from './commands/iac.js';
 
 const program = new Command()
   .name('openhss')
@@ -24,6 +26,8 @@ registerDbCommands(program);
 registerAgentCommands(program);
 registerHostCommands(program);
 registerRegistryCommands(program);
+registerJobCommands(program);
+registerIacCommands(program);
 
 try {
   await program.parseAsync(process.argv);

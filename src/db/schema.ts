@@ -379,6 +379,98 @@ export interface ExportTasksTable {
   expires_at: number;
 }
 
+export interface ClustersTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  name: string;
+  source: string;
+  kubeconfig_ciphertext: string | null;
+  snapshot: Buffer | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IacFilesTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  file_name: string;
+  file_type: string;
+  content: Buffer;
+  size: number;
+  sha256: string;
+  uploaded_at: number;
+}
+
+export interface CommonTasksTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  task_type: string;
+  task_name: string;
+  trigger_type: string;
+  task_status: string;
+  file_type: string | null;
+  create_time: number;
+  start_time: number | null;
+  end_time: number | null;
+  schedule_key: string | null;
+}
+
+export interface CommonTaskScanTypesTable {
+  task_id: string;
+  scan_type: string;
+}
+
+export interface CommonTaskResourcesTable {
+  task_id: string;
+  resource_id: string;
+  project_id: string;
+  resource_name: string;
+  scan_status: string;
+  failed_reason: string;
+  started_at: number | null;
+  finished_at: number | null;
+  summary: string;
+}
+
+export interface CommonTaskResultsTable {
+  task_id: string;
+  resource_id: string;
+  seq: number;
+  category: string;
+  check_id: string;
+  severity: string;
+  status: string;
+  title: string;
+  message: string;
+  file: string;
+  start_line: number | null;
+  end_line: number | null;
+  resource_kind: string;
+  resource_namespace: string;
+  resource_name: string;
+  suppressed: number;
+  suppress_reason: string;
+  detail: string;
+}
+
+export interface JobSchedulesTable {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  task_type: string;
+  task_name: string;
+  scan_info: string;
+  period: string;
+  weekday: number | null;
+  hour: number;
+  minute: number;
+  timezone_offset: number;
+  created_at: number;
+}
+
 export interface DB {
   domains: DomainsTable;
   projects: ProjectsTable;
@@ -409,4 +501,11 @@ export interface DB {
   image_scan_task_items: ImageScanTaskItemsTable;
   rate_buckets: RateBucketsTable;
   export_tasks: ExportTasksTable;
+  clusters: ClustersTable;
+  iac_files: IacFilesTable;
+  common_tasks: CommonTasksTable;
+  common_task_scan_types: CommonTaskScanTypesTable;
+  common_task_resources: CommonTaskResourcesTable;
+  common_task_results: CommonTaskResultsTable;
+  job_schedules: JobSchedulesTable;
 }

@@ -5,6 +5,7 @@ import type { JobQueue } from './queue.js';
 import type { ExportService } from '../services/export-service.js';
 import type { ImageScanService } from '../services/images/image-scan-service.js';
 import type { ImageContentService } from '../services/images/image-content-service.js';
+import type { CommonTaskService } from '../services/jobs/common-task-service.js';
 import type { RegistryService } from '../services/images/registry-service.js';
 
 export interface HandlerDependencies {
@@ -14,6 +15,7 @@ export interface HandlerDependencies {
   exports: ExportService;
   imageScans: ImageScanService;
   imageContents: ImageContentService;
+  commonTasks: CommonTaskService;
   registries: RegistryService;
 }
 
@@ -32,6 +34,15 @@ export function registerJobHandlers(queue: JobQueue, deps: HandlerDependencies):
   });
   queue.work('imagescan.image', async (job) => {
     await deps.imageScans.runItem(job.payload.taskId, job.payload.assetId, job.signal);
+  });
+  queue.work('commontask.run', async (job) => {
+    try {
+      await deps.commonTasks.runTask(job.payload.taskId, job.signal);
+    } catch (err) {
+      // The last try gives up: the task ends with its open resources failed, never running for good.
+      if (job.attempt >= job.payload.maxAttempts) await deps.commonTasks.giveUp(job.payload.taskId, `the scan failed: ${(err as Error).message}`);
+      throw err;
+    }
   });
   queue.work('images.rematch', async (job) => {
     const images = await deps.imageContents.rematchStale();

@@ -28,6 +28,8 @@ export interface JobPayloads {
   'imagescan.image': { taskId: string; assetId: string };
   /** Re-matches every stored image inventory matched against an older vulnerability DB. */
   'images.rematch': { reason: string };
+  /** Scans the clusters or IaC files of a common task (cluster_scan, iac_scan), one by one. */
+  'commontask.run': { taskId: string; maxAttempts: number };
   /** Mirrors one registry's tags into the image list; the registry was claimed (sync_status) when it was queued. */
   'registry.sync': { projectId: string; registryId: string };
 }

@@ -18,13 +18,14 @@ export interface Background {
  */
 export async function startBackground(runtime: Runtime, queue: JobQueue, logger: Logger): Promise<Background> {
   const { services, config } = runtime;
-  registerJobHandlers(queue, { logger, vulScans: services.vulScans, matcher: services.matcher, exports: services.exports, imageScans: services.imageScans, imageContents: services.imageContents, registries: services.registries });
+  registerJobHandlers(queue, { logger, ...services });
   await queue.start();
   const onError = (what: string) => (err: unknown) => logger.error({ err }, `${what} failed`);
   const monitor = new PollLoop(() => services.vulScans.monitor(), config.hosts.monitorIntervalMs, onError('scan monitor'));
   const scheduler = new PollLoop(
     async () => {
       for (const task of (await services.scheduler.tick()).created) logger.info(task, 'scheduled vulnerability scan created');
+      for (const taskId of await services.jobSchedules.tick((scheduleId, err) => logger.warn({ scheduleId, err }, 'scheduled job not created'))) logger.info({ taskId }, 'scheduled job created');
       runtime.vulnDb.refresh();
     },
     config.hosts.schedulerIntervalSeconds * 1000,
@@ -38,7 +39,15 @@ export async function startBackground(runtime: Runtime, queue: JobQueue, logger:
   // Hands waiting images to the queue as rate limits allow, and settles finished image scan tasks.
   const imageDispatcher = new PollLoop(() => services.imageScans.dispatch().then(() => undefined), config.hosts.monitorIntervalMs, onError('image scan dispatcher'));
   // Fails export tasks whose worker was lost and deletes files past retention.
-  const exportSweep = new PollLoop(() => services.exports.sweep().then(() => undefined), 60_000, onError('export sweep'));
+  const exportSweep = new PollLoop(
+    async () => {
+      await services.exports.sweep();
+      // Jobs whose every try crashed end, so none stays running for good.
+      await services.commonTasks.sweep();
+    },
+    60_000,
+    onError('export and job sweep'),
+  );
   // Fails local images whose agents went offline or did not report in time.
   const localReports = new PollLoop(() => services.localImages.expireReports().then(() => undefined), config.hosts.monitorIntervalMs, onError('local image report expiry'));
   services.agents.onInventory(() => monitor.wake(0));

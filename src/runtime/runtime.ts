@@ -37,6 +37,16 @@ import { RateBucketRepository } from '../repositories/rate-bucket-repository.js'
 import { ImageScanService } from '../services/images/image-scan-service.js';
 import { ImageVulService } from '../services/images/image-vul-service.js';
 import { CicdImageService } from '../services/images/cicd-image-service.js';
+import { CommonTaskRepository } from '../repositories/common-task-repository.js';
+import { ClusterRepository } from '../repositories/cluster-repository.js';
+import { IacFileRepository } from '../repositories/iac-file-repository.js';
+import { JobScheduleRepository } from '../repositories/job-schedule-repository.js';
+import { CommonTaskService } from '../services/jobs/common-task-service.js';
+import { ClusterService } from '../services/jobs/cluster-service.js';
+import { IacFileService } from '../services/jobs/iac-file-service.js';
+import { JobScheduler } from '../services/jobs/job-scheduler.js';
+import { ClusterScanRunnerImpl } from '../services/jobs/cluster-scan-runner.js';
+import { IacScanRunnerImpl } from '../services/jobs/iac-scan-runner.js';
 import { ImageVulListRepository } from '../repositories/image-vul-list-repository.js';
 import { RegistryRepository } from '../repositories/registry-repository.js';
 import { RegistryConnector } from '../services/images/registry-connector.js';
@@ -65,6 +75,10 @@ export interface Services {
   localImages: LocalImageService;
   imageVuls: ImageVulService;
   cicdImages: CicdImageService;
+  commonTasks: CommonTaskService;
+  clusters: ClusterService;
+  iacFiles: IacFileService;
+  jobSchedules: JobScheduler;
 }
 
 export interface Runtime {
@@ -157,6 +171,15 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     now,
   );
   const scanPolicies = new ScanPolicyService(new VulScanPolicyRepository(db), (projectId) => hosts.count(projectId), now);
+  const iacFileRepo = new IacFileRepository(db);
+  const clusters = new ClusterService(new ClusterRepository(db), secrets, now);
+  const commonTasks = new CommonTaskService(
+    new CommonTaskRepository(db),
+    clusters,
+    iacFileRepo,
+    { cluster: new ClusterScanRunnerImpl(vulnDb, imageAssetRepo, imageScans), iac: new IacScanRunnerImpl() },
+    now,
+  );
   const services: Services = {
     identity: new IdentityService(identityRepo, credentialRepo, secrets, now),
     auth: new AuthService(identityRepo, credentialRepo, secrets, tokens, config.security.tokenTtlSeconds * 1000, now),
@@ -174,6 +197,10 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     localImages,
     imageVuls: new ImageVulService(imageAssetRepo, new ImageVulListRepository(db), now),
     cicdImages: new CicdImageService(imageAssetRepo, imageContents, now),
+    commonTasks,
+    clusters,
+    iacFiles: new IacFileService(iacFileRepo, now),
+    jobSchedules: new JobScheduler(new JobScheduleRepository(db), commonTasks, now),
   };
   return {
     config,

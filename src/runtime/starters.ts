@@ -17,6 +17,9 @@ export function wireStarters(runtime: Runtime, queue: JobQueue): void {
   services.registries.useStarter(async (projectId, registryId) => {
     await queue.enqueue('registry.sync', { projectId, registryId }, { maxAttempts: 2 });
   });
+  services.commonTasks.useStarter(async (taskId) => {
+    await queue.enqueue('commontask.run', { taskId, maxAttempts: 3 }, { maxAttempts: 3 });
+  });
   services.imageScans.useStarter(async (taskId, assetId) => {
     await queue.enqueue('imagescan.image', { taskId, assetId }, { maxAttempts: 3 });
   });

@@ -1,6 +1,7 @@
 /**
  * A small demo vulnerability DB, built from hand-written records that ship in `demo/` (a few
- * Debian 12, Alpine v3.19, npm, PyPI and Maven advisories and a KEV excerpt), so that the product
+ * Debian 12, Alpine v3.19, npm, PyPI and Maven advisories, Kubernetes and containerd advisories as
+ * OSV `Go` records plus an excerpt of the official Kubernetes CVE feed, and a KEV excerpt), so that the product
  * runs offline out of the box. The records are illustrative excerpts of public advisories written
  * for demonstration, not a substitute for `openhss db update`. Feeds are named `demo/…` and the DB
  * is marked `demo` in its meta table (status reports it).
@@ -8,12 +9,15 @@
 import { buildAtomically } from './build.js';
 import alpineMain from './demo/alpine-v3.19-main.json' with { type: 'json' };
 import debianTracker from './demo/debian-tracker.json' with { type: 'json' };
+import k8sCveFeed from './demo/k8s-cve-feed.json' with { type: 'json' };
 import kevCatalog from './demo/kev.json' with { type: 'json' };
+import osvGoK8s from './demo/osv-go-k8s.json' with { type: 'json' };
 import osvMaven from './demo/osv-maven.json' with { type: 'json' };
 import osvNpm from './demo/osv-npm.json' with { type: 'json' };
 import osvPypi from './demo/osv-pypi.json' with { type: 'json' };
 import { importAlpineSecdb } from './importers/alpine-secdb.js';
 import { importDebianTracker } from './importers/debian-tracker.js';
+import { importK8sCveFeed } from './importers/k8s-cve-feed.js';
 import { importKev } from './importers/kev.js';
 import type { ImportLog } from './importers/log.js';
 import { OsvImporter } from './importers/osv.js';
@@ -35,12 +39,14 @@ export async function buildDemoDb(file: string, options: { now?: () => Date } = 
       ['osv-npm.json', osvNpm],
       ['osv-pypi.json', osvPypi],
       ['osv-maven.json', osvMaven],
+      ['osv-go-k8s.json', osvGoK8s],
     ] as const) {
       osv.importValue(doc, name);
     }
     logs.push(osv.log);
     logs.push(importAlpineSecdb(writer, alpineMain, 'demo/alpine-secdb/v3.19/main'));
     logs.push(await importDebianTracker(writer, [JSON.stringify(debianTracker)], 'demo/debian-tracker'));
+    logs.push(importK8sCveFeed(writer, k8sCveFeed, 'demo/k8s-cve-feed'));
     writer.clearKev();
     logs.push(importKev(writer, kevCatalog, 'demo/kev'));
     for (const log of logs) {

@@ -2,8 +2,9 @@
  * `openhss db import PATH`: builds the DB from local files, for sites without Internet access.
  * PATH is a feed file or a directory of them (searched recursively); each file's kind is told by
  * its content: OSV `all.zip` archives (feed `osv/<Ecosystem>` from `<Ecosystem>/all.zip` or
- * `<Ecosystem>.zip`), OSV JSON records, Alpine secdb files, the Debian tracker JSON and the KEV
- * catalog. Loose OSV JSON files under a directory form one feed, `osv-files/<directory name>`.
+ * `<Ecosystem>.zip`), OSV JSON records, Alpine secdb files, the Debian tracker JSON, the KEV
+ * catalog and the official Kubernetes CVE feed. Loose OSV JSON files under a directory form one
+ * feed, `osv-files/<directory name>`.
  *
  * Whole feeds replace their previous contents; loose OSV records are upserted by id. The import
  * is all or nothing: it is built in a temporary copy and swapped in only when every file imported.
@@ -50,7 +51,7 @@ async function plan(path: string): Promise<{ steps: PlannedImport[]; ignored: st
   if (!info) throw new ImportPathError(`${path} does not exist`);
   if (info.isFile()) {
     const kind = await detectFeedFile(path);
-    if (!kind) throw new ImportPathError(`${path} is not a feed openhss can import (OSV JSON or all.zip, Alpine secdb, Debian tracker JSON, CISA KEV)`);
+    if (!kind) throw new ImportPathError(`${path} is not a feed openhss can import (OSV JSON or all.zip, Alpine secdb, Debian tracker JSON, CISA KEV, Kubernetes CVE feed)`);
     return { steps: [await planFileImport(path, kind)], ignored: [] };
   }
   const steps: PlannedImport[] = [];

@@ -18,6 +18,7 @@ export {
   ALPINE_SECDB,
   DEBIAN_TRACKER_URL,
   KEV_URL,
+  K8S_CVE_FEED_URL,
   type FeedSource,
   type SourceOptions,
   type VulnDbHttp,
@@ -34,4 +35,5 @@ export { cvss4Score } from './cvss4.js';
 export { severityFromScore, severityFromLabel } from './severity.js';
 export { DEBIAN_CODENAMES, normalizeEcosystem, normalizePackageName, ecosystemFamily, debianEcosystem, alpineEcosystem } from './ecosystems.js';
 export { detectFeedFile, FeedFormatError, type FeedFileKind } from './importers/index.js';
+export { importK8sCveFeed, affectedFromIssueText, isK8sCveFeed, K8S_CVE_FEED, K8S_CVE_SOURCE, K8S_ECOSYSTEM, K8S_WHOLE_RELEASE } from './importers/k8s-cve-feed.js';
 export type * from './types.js';

@@ -38,7 +38,7 @@ export interface CvssInfo {
 }
 
 /** The feed formats the importers read. */
-export const FEED_KINDS = ['osv', 'alpine-secdb', 'debian-tracker', 'kev'] as const;
+export const FEED_KINDS = ['osv', 'alpine-secdb', 'debian-tracker', 'kev', 'k8s-cve-feed'] as const;
 export type FeedKind = (typeof FEED_KINDS)[number];
 
 /** One advisory as an importer hands it to the store. */

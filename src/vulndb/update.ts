@@ -27,7 +27,7 @@ import { IMPORTERS } from './importers/index.js';
 import type { FeedImportResult, FeedKind } from './types.js';
 
 export interface FeedSource {
-  /** Feed name, also the key its data and ETag are stored under: `osv/npm`, `alpine-secdb/v3.19/main`, `debian-tracker`, `kev`. */
+  /** Feed name, also the key its data and ETag are stored under: `osv/npm`, `alpine-secdb/v3.19/main`, `debian-tracker`, `kev`, `k8s-cve-feed`. */
   name: string;
   kind: FeedKind;
   url: string;
@@ -37,6 +37,7 @@ export const OSV_BUCKET = 'https://osv-vulnerabilities.storage.googleapis.com';
 export const ALPINE_SECDB = 'https://secdb.alpinelinux.org';
 export const DEBIAN_TRACKER_URL = 'https://security-tracker.debian.org/tracker/data/json';
 export const KEV_URL = 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json';
+export const K8S_CVE_FEED_URL = 'https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json';
 
 /** Language ecosystems fetched from OSV by default. Debian and Alpine come from their own vendors' feeds. */
 export const DEFAULT_OSV_ECOSYSTEMS: readonly string[] = ['npm', 'PyPI', 'Go', 'Maven', 'crates.io'];
@@ -49,6 +50,8 @@ export interface SourceOptions {
   alpineRepos?: readonly string[];
   debian?: boolean;
   kev?: boolean;
+  /** The official Kubernetes CVE feed: false to leave it out, or a URL to read it from instead of kubernetes.io. */
+  kubernetesCveFeed?: boolean | string;
 }
 
 export function osvSource(ecosystem: string): FeedSource {
@@ -59,7 +62,10 @@ export function alpineSource(release: string, repo: string): FeedSource {
   return { name: `alpine-secdb/${release}/${repo}`, kind: 'alpine-secdb', url: `${ALPINE_SECDB}/${release}/${repo}.json` };
 }
 
-/** The upstream feeds: OSV per language ecosystem, Alpine secdb per release and repository, the Debian tracker, KEV. */
+/**
+ * The upstream feeds: OSV per language ecosystem, Alpine secdb per release and repository, the Debian
+ * tracker, KEV, and the official Kubernetes CVE feed (whose version ranges come from OSV `Go`).
+ */
 export function defaultSources(options: SourceOptions = {}): FeedSource[] {
   const sources: FeedSource[] = (options.osvEcosystems ?? DEFAULT_OSV_ECOSYSTEMS).map(osvSource);
   for (const release of options.alpineReleases ?? DEFAULT_ALPINE_RELEASES) {
@@ -67,6 +73,8 @@ export function defaultSources(options: SourceOptions = {}): FeedSource[] {
   }
   if (options.debian ?? true) sources.push({ name: 'debian-tracker', kind: 'debian-tracker', url: DEBIAN_TRACKER_URL });
   if (options.kev ?? true) sources.push({ name: 'kev', kind: 'kev', url: KEV_URL });
+  const k8s = options.kubernetesCveFeed ?? true;
+  if (k8s !== false) sources.push({ name: 'k8s-cve-feed', kind: 'k8s-cve-feed', url: k8s === true ? K8S_CVE_FEED_URL : k8s });
   return sources;
 }
 

@@ -14,6 +14,7 @@ import { startLiveServer, type LiveServer } from '../support/live-server.js';
 import { buildImage, ImagePusher, type BuiltImage } from '../support/oci-images.js';
 import { loopbackOnlyDispatcher, startRegistry, type RunningRegistry } from '../support/oci-registry.js';
 import { CLI } from '../support/server-process.js';
+import { tokenApi, waitFor as waitUntil } from '../support/http-api.js';
 
 const VULNERABLE = '3.0.11-1~deb12u2';
 const FIXED = '3.0.13-1~deb12u1';
@@ -26,8 +27,6 @@ const layerOf = (openssl: string, marker: string) => [
     [`srv/${marker}/README`]: marker,
   },
 ];
-
-type Json = Record<string, unknown> & { total_num: number; data_list: Array<Record<string, unknown>> };
 
 /**
  * The issue's "done when", end to end on each database: a real registry with
@@ -48,24 +47,8 @@ for (const backend of backends) {
     const guarded = loopbackOnlyDispatcher();
     const images: Record<string, BuiltImage> = {};
 
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${live.server.url}${path}`, {
-        method,
-        headers: { 'x-auth-token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as Json };
-    };
-    const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const value = await probe();
-        if (value !== undefined) return value;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`timed out waiting for ${what}\nagent:\n${agentLog.slice(-3000)}`);
-    };
+    const api = tokenApi(() => live.server.url, () => token);
+    const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => waitUntil(what, probe, { timeoutMs: 90_000, context: () => `agent:\n${agentLog.slice(-3000)}` });
     const task = async (taskId: string) => (await api('GET', `/v5/${pid}/image/tasks?type=image_scan&task_id=${taskId}`)).body.data_list[0]!;
     const finished = (taskId: string) => waitFor(`task ${taskId}`, async () => ((await task(taskId)).task_status === 100 ? task(taskId) : undefined)) as Promise<Record<string, unknown>>;
     const registryImages = async (query = '') => (await api('GET', `/v5/${pid}/image/registries/images?limit=200${query}`)).body.data_list;

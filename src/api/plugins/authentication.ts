@@ -107,7 +107,8 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
       return payload;
     }
     const consumed = hasBody(request);
-    const body = consumed ? await readBody(payload, options.bodyLimit) : EMPTY;
+    // A route may take more than the server's default (uploads, inventories); the signature still covers every byte.
+    const body = consumed ? await readBody(payload, request.routeOptions.bodyLimit ?? options.bodyLimit) : EMPTY;
     request.rawBody = body;
     request.principal = await authenticate(request, body);
     // The parser reads a fresh stream of the bytes we consumed; an untouched request keeps its own.

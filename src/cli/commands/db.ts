@@ -12,7 +12,7 @@ export function registerDbCommands(program: Command): void {
   const db = program.command('db').description('The vulnerability database');
 
   db.command('update')
-    .description('Download the OSV, Alpine secdb, Debian tracker and CISA KEV feeds (conditional requests; atomic swap)')
+    .description('Download the OSV, Alpine secdb, Debian tracker, CISA KEV and official Kubernetes CVE feeds (conditional requests; atomic swap)')
     .option('--db <file>', 'database file (default: <dataDir>/vulndb.sqlite)')
     .option('--mirror <url>', 'fetch every feed from <url>/<host><path> instead of upstream')
     .action(async (options: { db?: string; mirror?: string }) => {
@@ -28,7 +28,7 @@ export function registerDbCommands(program: Command): void {
     });
 
   db.command('import <path>')
-    .description('Import feed files or directories (OSV JSON or all.zip, Alpine secdb, Debian tracker, KEV) for air-gapped sites')
+    .description('Import feed files or directories (OSV JSON or all.zip, Alpine secdb, Debian tracker, KEV, Kubernetes CVE feed) for air-gapped sites')
     .option('--db <file>', 'database file (default: <dataDir>/vulndb.sqlite)')
     .action(async (path: string, options: { db?: string }) => {
       const result = await importPath(dbFile(options.db), path);

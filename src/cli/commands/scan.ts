@@ -8,7 +8,8 @@ import { analyzers } from '../../inventory/registry.js';
 import { analyzeStreaming, mergeLayers } from '../../inventory/layers.js';
 import { REPORT_FORMATS, reportWriters, type ReportFormat } from '../../reports/index.js';
 import { VERSION } from '../../runtime/version.js';
-import { reportImage, type ReportTarget } from '../report-image.js';
+import { reportImage } from '../report-image.js';
+import { serverTarget } from '../server-client.js';
 import { scanLayers } from '../../scan/inventory-scan.js';
 import { FileLayerCache } from '../../scan/layer-cache.js';
 import { reportFor } from '../../scan/scan-report.js';
@@ -76,15 +77,6 @@ function withCommonOptions(command: Command): Command {
     .option('-q, --quiet', 'no progress or notes on standard error');
 }
 
-/** Where --report-to sends the result; the token comes only from the environment, so it stays out of shell history and process lists. */
-function reportTarget(url: string, projectId: string | undefined): ReportTarget {
-  const token = process.env.OPENHSS_TOKEN;
-  const project = projectId ?? process.env.OPENHSS_PROJECT_ID;
-  if (!token) throw new Error('--report-to needs a token in OPENHSS_TOKEN (from `openhss token` or POST /v3/auth/tokens)');
-  if (!project) throw new Error('--report-to needs --project-id or OPENHSS_PROJECT_ID');
-  return { url, projectId: project, token };
-}
-
 function checkFormat(options: CommonOptions): void {
   if (!(REPORT_FORMATS as readonly string[]).includes(options.format)) throw new Error(`--format: ${options.format} is not one of ${REPORT_FORMATS.join(', ')}`);
 }
@@ -140,7 +132,7 @@ export function registerScanCommands(program: Command): void {
         run(async (opts, dataDir) => {
           const local = options.archive ?? options.oci;
           if ([reference, options.archive, options.oci].filter(Boolean).length !== 1) throw new Error('name exactly one image: a registry reference, --archive FILE or --oci DIR');
-          const report = options.reportTo ? reportTarget(options.reportTo, options.projectId) : undefined;
+          const report = options.reportTo ? serverTarget('--report-to', options.reportTo, options.projectId) : undefined;
           // An archive's own label is a file path; the server records images by name.
           const reportName = options.reportName ?? reference ?? options.tag;
           if (report && !reportName) throw new Error('--report-to with --archive or --oci needs --report-name NAME:TAG (or --tag)');

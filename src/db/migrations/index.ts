@@ -4,6 +4,7 @@ import * as jobs from './0002_jobs.js';
 import * as vulScanPolicies from './0003_vul_scan_policies.js';
 import * as hosts from './0004_hosts.js';
 import * as images from './0005_images.js';
+import * as commonTasks from './0006_common_tasks.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_vul_scan_policies': vulScanPolicies,
   '0004_hosts': hosts,
   '0005_images': images,
+  '0006_common_tasks': commonTasks,
 };

@@ -9,6 +9,7 @@ import type { VulnDbWriter } from '../store.js';
 import type { FeedKind } from '../types.js';
 import { alpineFeedName, importAlpineSecdb } from './alpine-secdb.js';
 import { DEBIAN_FEED, importDebianTracker } from './debian-tracker.js';
+import { importK8sCveFeed, isK8sCveFeed, K8S_CVE_FEED } from './k8s-cve-feed.js';
 import { importKev, isKevDocument, KEV_FEED } from './kev.js';
 import { FeedFormatError, isObject, type ImportLog } from './log.js';
 import { importOsvFiles, importOsvZip } from './osv.js';
@@ -24,6 +25,7 @@ export const IMPORTERS: Readonly<Record<FeedKind, (writer: VulnDbWriter, file: s
     writer.clearKev();
     return importKev(writer, await readJson(file, feed), feed);
   },
+  'k8s-cve-feed': async (writer, file, feed) => importK8sCveFeed(writer, await readJson(file, feed), feed),
 };
 
 async function readJson(file: string, feed: string): Promise<unknown> {
@@ -35,7 +37,7 @@ async function readJson(file: string, feed: string): Promise<unknown> {
   }
 }
 
-export type FeedFileKind = 'osv-zip' | 'osv-json' | 'alpine-secdb' | 'debian-tracker' | 'kev';
+export type FeedFileKind = 'osv-zip' | 'osv-json' | 'alpine-secdb' | 'debian-tracker' | 'kev' | 'k8s-cve-feed';
 
 /** Files larger than this are identified from their first bytes instead of being parsed. */
 const PARSE_TO_DETECT_MAX = 32 * 1024 * 1024;
@@ -79,6 +81,7 @@ export async function detectFeedFile(file: string): Promise<FeedFileKind | null>
   if (Array.isArray(doc)) return 'osv-json';
   if (!isObject(doc)) return null;
   if (isKevDocument(doc)) return 'kev';
+  if (isK8sCveFeed(doc)) return 'k8s-cve-feed';
   if (Array.isArray(doc.packages) && typeof doc.distroversion === 'string') return 'alpine-secdb';
   if (typeof doc.id === 'string' && ('affected' in doc || 'modified' in doc)) return 'osv-json';
   if (Array.isArray(doc.vulns)) return 'osv-json';
@@ -121,5 +124,7 @@ export async function planFileImport(file: string, kind: FeedFileKind): Promise<
       return { files: [file], kind: 'debian-tracker', feed: DEBIAN_FEED, replace: true, run: (w) => IMPORTERS['debian-tracker'](w, file, DEBIAN_FEED) };
     case 'kev':
       return { files: [file], kind: 'kev', feed: KEV_FEED, replace: true, run: (w) => IMPORTERS.kev(w, file, KEV_FEED) };
+    case 'k8s-cve-feed':
+      return { files: [file], kind: 'k8s-cve-feed', feed: K8S_CVE_FEED, replace: true, run: (w) => IMPORTERS['k8s-cve-feed'](w, file, K8S_CVE_FEED) };
   }
 }

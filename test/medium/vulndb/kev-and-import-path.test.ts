@@ -139,7 +139,7 @@ describe('KEV flags and air-gapped directory import', () => {
     assert.equal(s.demo, true);
     assert.deepEqual(
       s.ecosystems.map((e) => e.ecosystem),
-      ['Alpine:v3.19', 'Debian:11', 'Debian:12', 'Maven', 'PyPI', 'npm'],
+      ['Alpine:v3.19', 'Debian:11', 'Debian:12', 'Go', 'Kubernetes', 'Maven', 'PyPI', 'npm'],
     );
     const reader = VulnDbReader.open(db);
     try {

@@ -102,7 +102,8 @@ function osvZip(): Buffer {
 }
 
 describe('update() against a local feed server', () => {
-  const sources = defaultSources({ osvEcosystems: ['npm'], alpineReleases: ['v3.19'], alpineRepos: ['main'] });
+  // The Kubernetes CVE feed has its own update test (k8s-cve-feed.test.ts).
+  const sources = defaultSources({ osvEcosystems: ['npm'], alpineReleases: ['v3.19'], alpineRepos: ['main'], kubernetesCveFeed: false });
   const server = new FeedServer();
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
@@ -141,6 +142,7 @@ describe('update() against a local feed server', () => {
         ['alpine-secdb/v3.19/community', 'https://secdb.alpinelinux.org/v3.19/community.json'],
         ['debian-tracker', 'https://security-tracker.debian.org/tracker/data/json'],
         ['kev', 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json'],
+        ['k8s-cve-feed', 'https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json'],
       ],
     );
   });

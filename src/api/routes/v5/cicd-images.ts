@@ -65,6 +65,7 @@ export const cicdImageRoutes =
             ...standardErrors,
           },
         },
+        bodyLimit: MAX_INVENTORY_GZIP_BYTES,
       },
       async (request) => {
         const scope = resolveEnterpriseScope(request.principal!, request.query.enterprise_project_id);

@@ -1,0 +1,311 @@
+import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { CLUSTER_SCAN_TYPES, COMMON_TASK_STATUSES, COMMON_TASK_TYPES, IAC_FILE_TYPES, RESOURCE_SCAN_STATUSES, RESULT_CATEGORIES, TRIGGER_TYPES, type ClusterScanType, type CommonTaskType, type IacFileType } from '../../../domain/common-task.js';
+import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
+import type { CommonTaskService, CreateTaskRequest, TaskView } from '../../../services/jobs/common-task-service.js';
+import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { pageOf } from '../../schemas/paging.js';
+
+const ClusterScanInfoBody = Type.Object({
+  scan_type_list: Type.Array(StringEnum(CLUSTER_SCAN_TYPES), { minItems: 1, maxItems: 3 }),
+  range_type: StringEnum(['all_cluster', 'specific_cluster'] as const),
+  cluster_id_list: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 })),
+});
+const IacScanInfoBody = Type.Object({
+  file_type: StringEnum(IAC_FILE_TYPES),
+  file_id_list: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 500 }),
+});
+
+/** The body of CreateTask, shared with schedules. */
+export const TaskScanInfo = {
+  task_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  cluster_scan_info: Type.Optional(ClusterScanInfoBody),
+  iac_scan_info: Type.Optional(IacScanInfoBody),
+};
+
+interface ScanInfoBody {
+  cluster_scan_info?: { scan_type_list: ClusterScanType[]; range_type: 'all_cluster' | 'specific_cluster'; cluster_id_list?: string[] };
+  iac_scan_info?: { file_type: IacFileType; file_id_list: string[] };
+}
+
+/** The request's scan info as the service takes it. */
+export function scanInfoOf(b: ScanInfoBody): Pick<CreateTaskRequest, 'clusterScanInfo' | 'iacScanInfo'> {
+  return {
+    ...(b.cluster_scan_info
+      ? { clusterScanInfo: { scanTypeList: b.cluster_scan_info.scan_type_list, rangeType: b.cluster_scan_info.range_type, ...(b.cluster_scan_info.cluster_id_list ? { clusterIdList: b.cluster_scan_info.cluster_id_list } : {}) } }
+      : {}),
+    ...(b.iac_scan_info ? { iacScanInfo: { fileType: b.iac_scan_info.file_type, fileIdList: b.iac_scan_info.file_id_list } } : {}),
+  };
+}
+
+const JobItem = Type.Object({
+  task_id: Type.String(),
+  task_type: StringEnum(COMMON_TASK_TYPES),
+  task_name: Type.String(),
+  trigger_type: StringEnum(TRIGGER_TYPES),
+  task_status: StringEnum(COMMON_TASK_STATUSES),
+  start_time: Type.Integer(),
+  end_time: Type.Integer(),
+  estimated_time: Type.Integer({ description: 'Minutes until the task should end' }),
+  cluster_scan_info: Type.Optional(
+    Type.Object({ scan_type_list: Type.Array(Type.String()), scanning_cluster_num: Type.Integer(), success_cluster_num: Type.Integer(), failed_cluster_num: Type.Integer() }),
+  ),
+  iac_scan_info: Type.Optional(Type.Object({ file_type: Type.String(), scan_file_num: Type.Integer(), success_file_num: Type.Integer(), failed_file_num: Type.Integer() })),
+});
+
+function jobItem({ task, scanTypes, counts, estimatedMinutes }: TaskView) {
+  const base = {
+    task_id: task.id,
+    task_type: task.task_type as CommonTaskType,
+    task_name: task.task_name,
+    trigger_type: task.trigger_type as (typeof TRIGGER_TYPES)[number],
+    task_status: task.task_status as (typeof COMMON_TASK_STATUSES)[number],
+    // A task not started yet shows when it was created.
+    start_time: Number(task.start_time ?? task.create_time),
+    end_time: task.end_time === null ? 0 : Number(task.end_time),
+    estimated_time: estimatedMinutes,
+  };
+  if (task.task_type === 'cluster_scan') {
+    return { ...base, cluster_scan_info: { scan_type_list: scanTypes, scanning_cluster_num: counts.waiting + counts.scanning, success_cluster_num: counts.success, failed_cluster_num: counts.failed } };
+  }
+  return { ...base, iac_scan_info: { file_type: task.file_type ?? '', scan_file_num: counts.total, success_file_num: counts.success, failed_file_num: counts.failed } };
+}
+
+const TaskParams = Type.Object({ ...ProjectIdParams.properties, task_id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** HSS's common task framework: the jobs list (seed 2), CreateTask, ListTaskResources, RetryTask, task statistics, and openhss's results view. */
+export const commonTaskRoutes =
+  (tasks: CommonTaskService): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/v5/:project_id/common/tasks/batch-query',
+      {
+        schema: {
+          operationId: 'ListJobs',
+          summary: 'List cluster or IaC scan jobs',
+          tags: ['Jobs'],
+          params: ProjectIdParams,
+          querystring: Type.Object({ ...EnterpriseProjectQuery, ...PagingQuery }),
+          headers: RegionHeader,
+          body: Type.Object({
+            task_type: StringEnum(COMMON_TASK_TYPES),
+            task_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            task_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+            start_create_time: Type.Optional(Epoch('Tasks created at or after this time, epoch ms')),
+            end_create_time: Type.Optional(Epoch('Tasks created at or before this time, epoch ms')),
+            trigger_type: Type.Optional(StringEnum(TRIGGER_TYPES)),
+            task_status: Type.Optional(StringEnum(COMMON_TASK_STATUSES)),
+            sort_key: Type.Optional(StringEnum(['start_time'] as const)),
+            sort_dir: Type.Optional(StringEnum(['asc', 'desc'] as const)),
+            cluster_scan_info: Type.Optional(Type.Object({ scan_type_list: Type.Optional(Type.Array(StringEnum(CLUSTER_SCAN_TYPES), { maxItems: 3 })) })),
+            iac_scan_info: Type.Optional(Type.Object({ file_type: Type.Optional(StringEnum(IAC_FILE_TYPES)) })),
+          }),
+          response: { 200: ListOf(JobItem), ...standardErrors },
+        },
+      },
+      async (request) => {
+        const b = request.body;
+        const scope = resolveEnterpriseScope(request.principal!, request.query.enterprise_project_id);
+        const { total, views } = await tasks.list(
+          {
+            projectId: request.params.project_id,
+            enterpriseProjectIds: scope,
+            taskType: b.task_type,
+            ...(b.task_id ? { taskId: b.task_id } : {}),
+            ...(b.task_name ? { taskName: b.task_name } : {}),
+            ...(b.start_create_time !== undefined ? { createdFrom: b.start_create_time } : {}),
+            ...(b.end_create_time !== undefined ? { createdTo: b.end_create_time } : {}),
+            ...(b.trigger_type ? { triggerType: b.trigger_type } : {}),
+            ...(b.task_status ? { taskStatus: b.task_status } : {}),
+            ...(b.cluster_scan_info?.scan_type_list ? { scanTypes: b.cluster_scan_info.scan_type_list } : {}),
+            ...(b.iac_scan_info?.file_type ? { fileType: b.iac_scan_info.file_type } : {}),
+          },
+          pageOf(request.query),
+          b.sort_dir ?? 'desc',
+        );
+        return { total_num: total, data_list: views.map(jobItem) };
+      },
+    );
+
+    app.post(
+      '/v5/:project_id/common/task',
+      {
+        schema: {
+          operationId: 'CreateTask',
+          summary: 'Create a cluster or IaC scan job; it runs in the queue',
+          tags: ['Jobs'],
+          params: ProjectIdParams,
+          querystring: Type.Object(EnterpriseProjectQuery),
+          headers: RegionHeader,
+          body: Type.Object({ task_type: StringEnum(COMMON_TASK_TYPES), ...TaskScanInfo }),
+          response: { 200: Type.Object({ task_id: Type.String() }), ...standardErrors },
+        },
+      },
+      async (request) => {
+        const b = request.body;
+        const scope = resolveEnterpriseScope(request.principal!, request.query.enterprise_project_id);
+        const taskId = await tasks.create(request.params.project_id, { taskType: b.task_type, enterpriseProjectIds: scope, ...(b.task_name ? { taskName: b.task_name } : {}), ...scanInfoOf(b) });
+        return { task_id: taskId! };
+      },
+    );
+
+    app.post(
+      '/v5/:project_id/common/tasks/:task_id/resources/batch-query',
+      {
+        schema: {
+          operationId: 'ListTaskResources',
+          summary: 'Each cluster or file of a job, with its scan status, times and failure reason',
+          tags: ['Jobs'],
+          params: TaskParams,
+          querystring: Type.Object({ ...EnterpriseProjectQuery, ...PagingQuery }),
+          headers: RegionHeader,
+          body: Type.Object({ scan_status: Type.Optional(StringEnum(RESOURCE_SCAN_STATUSES)) }),
+          response: {
+            200: ListOf(
+              Type.Object({
+                resource_id: Type.String(),
+                resource_name: Type.String(),
+                scan_status: StringEnum(RESOURCE_SCAN_STATUSES),
+                start_time: Type.Integer(),
+                end_time: Type.Integer(),
+                failed_reason: Type.String(),
+                summary: Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer()), { description: 'openhss: results by category and severity (or passed, not_evaluated, suppressed)' }),
+              }),
+            ),
+            ...standardErrors,
+          },
+        },
+      },
+      async (request) => {
+        resolveEnterpriseScope(request.principal!, request.query.enterprise_project_id);
+        const { total, resources } = await tasks.resources(request.params.project_id, request.params.task_id, request.body.scan_status ? { scanStatus: request.body.scan_status } : {}, pageOf(request.query));
+        return {
+          total_num: total,
+          data_list: resources.map((r) => ({
+            resource_id: r.resource_id,
+            resource_name: r.resource_name,
+            scan_status: r.scan_status as (typeof RESOURCE_SCAN_STATUSES)[number],
+            start_time: r.started_at === null ? 0 : Number(r.started_at),
+            end_time: r.finished_at === null ? 0 : Number(r.finished_at),
+            failed_reason: r.failed_reason,
+            summary: JSON.parse(r.summary) as Record<string, Record<string, number>>,
+          })),
+        };
+      },
+    );
+
+    app.put(
+      '/v5/:project_id/common/tasks/:task_id/retry',
+      {
+        schema: {
+          operationId: 'RetryTask',
+          summary: 'Scan the failed clusters of a finished cluster job again',
+          tags: ['Jobs'],
+          params: TaskParams,
+          querystring: Type.Object(EnterpriseProjectQuery),
+          headers: RegionHeader,
+          response: { 200: Type.Null({ description: 'Empty body' }), ...standardErrors },
+        },
+      },
+      async (request, reply) => {
+        resolveEnterpriseScope(request.principal!, request.query.enterprise_project_id);
+        await tasks.retry(request.params.project_id, request.params.task_id);
+        return reply.code(200).send(undefined as never);
+      },
+    );
+
+    app.get(
+      '/v5/:project_id/common/task-statistics',
+      {
+        schema: {
+          operationId: 'ShowTaskStatistics',
+          summary: 'How many jobs of a type exist and run, and when the last one started',
+          tags: ['Jobs'],
+          params: ProjectIdParams,
+          querystring: Type.Object({ ...EnterpriseProjectQuery, task_type: StringEnum(COMMON_TASK_TYPES) }),
+          headers: RegionHeader,
+          response: { 200: Type.Object({ total_num: Type.Integer(), running_num: Type.Integer(), last_task_start_time: Type.Integer() }), ...standardErrors },
+        },
+      },
+      async (request) => {
+        const scope = resolveEnterpriseScope(request.principal!, request.query.enterprise_project_id);
+        const s = await tasks.statistics(request.params.project_id, request.query.task_type, scope);
+        return { total_num: s.total, running_num: s.running, last_task_start_time: s.lastStart ?? 0 };
+      },
+    );
+
+    app.get(
+      '/v5/:project_id/common/tasks/:task_id/results',
+      {
+        schema: {
+          operationId: 'OpenhssListTaskResults',
+          summary: "openhss: a job's findings: rule results (IaC, risk, benchmark), cluster vulnerabilities and workload images",
+          tags: ['Jobs'],
+          params: TaskParams,
+          querystring: Type.Object({
+            ...EnterpriseProjectQuery,
+            ...PagingQuery,
+            resource_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            category: Type.Optional(StringEnum(RESULT_CATEGORIES)),
+            status: Type.Optional(StringEnum(['failed', 'passed', 'not_evaluated'] as const)),
+            severity: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+          }),
+          headers: RegionHeader,
+          response: {
+            200: ListOf(
+              Type.Object({
+                resource_id: Type.String(),
+                category: StringEnum(RESULT_CATEGORIES),
+                check_id: Type.String(),
+                severity: Type.String(),
+                status: Type.String(),
+                title: Type.String(),
+                message: Type.String(),
+                file: Type.String(),
+                start_line: Type.Integer(),
+                end_line: Type.Integer(),
+                resource_kind: Type.String(),
+                resource_namespace: Type.String(),
+                resource_name: Type.String(),
+                suppressed: Type.Boolean(),
+                suppress_reason: Type.String(),
+                detail: Type.Record(Type.String(), Type.Unknown()),
+              }),
+            ),
+            ...standardErrors,
+          },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        resolveEnterpriseScope(request.principal!, q.enterprise_project_id);
+        const { total, results } = await tasks.results(
+          request.params.project_id,
+          request.params.task_id,
+          { ...(q.resource_id ? { resourceId: q.resource_id } : {}), ...(q.category ? { category: q.category } : {}), ...(q.status ? { status: q.status } : {}), ...(q.severity ? { severity: q.severity } : {}) },
+          pageOf(q),
+        );
+        return {
+          total_num: total,
+          data_list: results.map((r) => ({
+            resource_id: r.resource_id,
+            category: r.category as (typeof RESULT_CATEGORIES)[number],
+            check_id: r.check_id,
+            severity: r.severity,
+            status: r.status,
+            title: r.title,
+            message: r.message,
+            file: r.file,
+            start_line: r.start_line ?? 0,
+            end_line: r.end_line ?? 0,
+            resource_kind: r.resource_kind,
+            resource_namespace: r.resource_namespace,
+            resource_name: r.resource_name,
+            suppressed: r.suppressed === 1,
+            suppress_reason: r.suppress_reason,
+            detail: JSON.parse(r.detail) as Record<string, unknown>,
+          })),
+        };
+      },
+    );
+  };

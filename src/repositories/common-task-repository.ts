@@ -1,0 +1,267 @@
+import { sql, type Kysely } from 'kysely';
+import type { CommonTaskResourcesTable, CommonTaskResultsTable, CommonTasksTable, DB } from '../db/schema.js';
+import type { CommonTaskStatus, CommonTaskType, ResourceScanStatus, TaskResult, TriggerType } from '../domain/common-task.js';
+
+export interface CommonTaskFilter {
+  projectId: string;
+  /** null: every enterprise project. */
+  enterpriseProjectIds: string[] | null;
+  taskType: CommonTaskType;
+  taskId?: string;
+  /** Case-insensitive substring. */
+  taskName?: string;
+  createdFrom?: number;
+  createdTo?: number;
+  triggerType?: TriggerType;
+  taskStatus?: CommonTaskStatus;
+  /** Tasks that scan every one of these items. */
+  scanTypes?: string[];
+  fileType?: string;
+}
+
+export interface ResourceCounts {
+  total: number;
+  waiting: number;
+  scanning: number;
+  success: number;
+  failed: number;
+  /** Mean milliseconds a finished resource took, when any finished. */
+  meanMs: number | null;
+}
+
+export interface NewTask {
+  task: CommonTasksTable;
+  scanTypes: string[];
+  resources: Array<{ id: string; name: string }>;
+}
+
+const escapeLike = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Tasks of the common framework, their scan items, resources and results. */
+export class CommonTaskRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Creates the task with its items and resources; false when a scheduled task for the same slot exists. */
+  async create({ task, scanTypes, resources }: NewTask): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx.insertInto('common_tasks').values(task).onConflict((oc) => oc.column('schedule_key').doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
+      if (scanTypes.length > 0) await trx.insertInto('common_task_scan_types').values(scanTypes.map((scan_type) => ({ task_id: task.id, scan_type }))).execute();
+      for (let i = 0; i < resources.length; i += 200) {
+        await trx
+          .insertInto('common_task_resources')
+          .values(
+            resources.slice(i, i + 200).map((r) => ({
+              task_id: task.id,
+              resource_id: r.id,
+              project_id: task.project_id,
+              resource_name: r.name,
+              scan_status: 'waiting',
+              failed_reason: '',
+              started_at: null,
+              finished_at: null,
+              summary: '{}',
+            })),
+          )
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  private filtered(f: CommonTaskFilter) {
+    let q = this.db.selectFrom('common_tasks').where('common_tasks.project_id', '=', f.projectId).where('common_tasks.task_type', '=', f.taskType);
+    if (f.enterpriseProjectIds) q = q.where('common_tasks.enterprise_project_id', 'in', f.enterpriseProjectIds.length > 0 ? f.enterpriseProjectIds : ['']);
+    if (f.taskId) q = q.where('common_tasks.id', '=', f.taskId);
+    if (f.taskName) q = q.where(sql<string>`lower(common_tasks.task_name)`, 'like', sql<string>`${escapeLike(f.taskName)} escape '\\'`);
+    if (f.createdFrom !== undefined) q = q.where('common_tasks.create_time', '>=', f.createdFrom);
+    if (f.createdTo !== undefined) q = q.where('common_tasks.create_time', '<=', f.createdTo);
+    if (f.triggerType) q = q.where('common_tasks.trigger_type', '=', f.triggerType);
+    if (f.taskStatus) q = q.where('common_tasks.task_status', '=', f.taskStatus);
+    if (f.fileType) q = q.where('common_tasks.file_type', '=', f.fileType);
+    const wanted = [...new Set(f.scanTypes ?? [])];
+    if (wanted.length > 0) {
+      q = q.where((eb) =>
+        eb(
+          eb
+            .selectFrom('common_task_scan_types')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .whereRef('common_task_scan_types.task_id', '=', 'common_tasks.id')
+            .where('common_task_scan_types.scan_type', 'in', wanted),
+          '=',
+          wanted.length,
+        ),
+      );
+    }
+    return q;
+  }
+
+  async list(f: CommonTaskFilter, page: { offset: number; limit: number }, direction: 'asc' | 'desc'): Promise<{ total: number; tasks: CommonTasksTable[] }> {
+    const { n } = await this.filtered(f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const tasks = await this.filtered(f)
+      .selectAll('common_tasks')
+      // A task that has not started yet sorts by when it was created.
+      .orderBy(sql`coalesce(common_tasks.start_time, common_tasks.create_time)`, direction)
+      .orderBy('common_tasks.id', direction)
+      .offset(page.offset)
+      .limit(page.limit)
+      .execute();
+    return { total: Number(n), tasks };
+  }
+
+  async get(projectId: string, id: string): Promise<CommonTasksTable | null> {
+    return (await this.db.selectFrom('common_tasks').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async getById(id: string): Promise<CommonTasksTable | null> {
+    return (await this.db.selectFrom('common_tasks').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  }
+
+  async scanTypes(taskIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (taskIds.length === 0) return out;
+    const rows = await this.db.selectFrom('common_task_scan_types').selectAll().where('task_id', 'in', [...taskIds]).orderBy('scan_type').execute();
+    for (const r of rows) out.set(r.task_id, [...(out.get(r.task_id) ?? []), r.scan_type]);
+    return out;
+  }
+
+  async counts(taskIds: readonly string[]): Promise<Map<string, ResourceCounts>> {
+    const out = new Map<string, ResourceCounts>();
+    if (taskIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('common_task_resources')
+      .select([
+        'task_id',
+        'scan_status',
+        (eb) => eb.fn.countAll<number>().as('n'),
+        (eb) => eb.fn.sum<number>(sql`case when finished_at is not null and started_at is not null then finished_at - started_at else 0 end`).as('ms'),
+      ])
+      .where('task_id', 'in', [...taskIds])
+      .groupBy(['task_id', 'scan_status'])
+      .execute();
+    for (const id of taskIds) out.set(id, { total: 0, waiting: 0, scanning: 0, success: 0, failed: 0, meanMs: null });
+    const spent = new Map<string, number>();
+    for (const r of rows) {
+      const c = out.get(r.task_id)!;
+      const n = Number(r.n);
+      c.total += n;
+      c[r.scan_status as ResourceScanStatus] += n;
+      spent.set(r.task_id, (spent.get(r.task_id) ?? 0) + Number(r.ms ?? 0));
+    }
+    for (const [id, c] of out) if (c.success + c.failed > 0) c.meanMs = (spent.get(id) ?? 0) / (c.success + c.failed);
+    return out;
+  }
+
+  async resources(taskId: string, filter: { scanStatus?: ResourceScanStatus }, page: { offset: number; limit: number }): Promise<{ total: number; resources: CommonTaskResourcesTable[] }> {
+    let q = this.db.selectFrom('common_task_resources').where('task_id', '=', taskId);
+    if (filter.scanStatus) q = q.where('scan_status', '=', filter.scanStatus);
+    const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const resources = await q.selectAll().orderBy('resource_name').orderBy('resource_id').offset(page.offset).limit(page.limit).execute();
+    return { total: Number(n), resources };
+  }
+
+  async allResources(taskId: string): Promise<CommonTaskResourcesTable[]> {
+    return this.db.selectFrom('common_task_resources').selectAll().where('task_id', '=', taskId).orderBy('resource_name').orderBy('resource_id').execute();
+  }
+
+  /** ready → running; false when another worker already started it or it ended. */
+  async start(taskId: string, now: number): Promise<void> {
+    await this.db.updateTable('common_tasks').set({ task_status: 'running', start_time: now }).where('id', '=', taskId).where('task_status', '=', 'ready').execute();
+  }
+
+  async startResource(taskId: string, resourceId: string, now: number): Promise<void> {
+    await this.db.updateTable('common_task_resources').set({ scan_status: 'scanning', started_at: now, failed_reason: '' }).where('task_id', '=', taskId).where('resource_id', '=', resourceId).execute();
+  }
+
+  /** Stores a resource's outcome and results, replacing what an interrupted earlier try left. */
+  async finishResource(taskId: string, resourceId: string, outcome: { status: 'success' | 'failed'; reason: string; results: TaskResult[]; summary: Record<string, unknown> }, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('common_task_results').where('task_id', '=', taskId).where('resource_id', '=', resourceId).execute();
+      const rows: CommonTaskResultsTable[] = outcome.results.map((r, seq) => ({
+        task_id: taskId,
+        resource_id: resourceId,
+        seq,
+        category: r.category,
+        check_id: r.checkId,
+        severity: r.severity,
+        status: r.status,
+        title: r.title,
+        message: r.message,
+        file: r.file,
+        start_line: r.startLine,
+        end_line: r.endLine,
+        resource_kind: r.resource.kind,
+        resource_namespace: r.resource.namespace,
+        resource_name: r.resource.name,
+        suppressed: r.suppressed ? 1 : 0,
+        suppress_reason: r.suppressed?.reason ?? '',
+        detail: JSON.stringify(r.detail),
+      }));
+      for (let i = 0; i < rows.length; i += 100) await trx.insertInto('common_task_results').values(rows.slice(i, i + 100)).execute();
+      await trx
+        .updateTable('common_task_resources')
+        .set({ scan_status: outcome.status, failed_reason: outcome.reason, finished_at: now, summary: JSON.stringify(outcome.summary) })
+        .where('task_id', '=', taskId)
+        .where('resource_id', '=', resourceId)
+        .execute();
+    });
+  }
+
+  /** Resources not yet ended fail with the reason (a task given up on). */
+  async failOpenResources(taskId: string, reason: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('common_task_resources')
+      .set({ scan_status: 'failed', failed_reason: reason, finished_at: now })
+      .where('task_id', '=', taskId)
+      .where('scan_status', 'in', ['waiting', 'scanning'])
+      .execute();
+  }
+
+  async finish(taskId: string, now: number): Promise<void> {
+    await this.db.updateTable('common_tasks').set({ task_status: 'finished', end_time: now }).where('id', '=', taskId).where('task_status', '<>', 'finished').execute();
+  }
+
+  /** A finished cluster task runs again: its failed resources wait, the task is ready. */
+  async retryFailed(taskId: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('common_task_resources')
+        .set({ scan_status: 'waiting', failed_reason: '', started_at: null, finished_at: null })
+        .where('task_id', '=', taskId)
+        .where('scan_status', '=', 'failed')
+        .executeTakeFirst();
+      const n = Number(r.numUpdatedRows);
+      if (n > 0) await trx.updateTable('common_tasks').set({ task_status: 'ready', end_time: null }).where('id', '=', taskId).execute();
+      return n;
+    });
+  }
+
+  async results(taskId: string, filter: { resourceId?: string; category?: string; status?: string; severity?: string }, page: { offset: number; limit: number }): Promise<{ total: number; results: CommonTaskResultsTable[] }> {
+    let q = this.db.selectFrom('common_task_results').where('task_id', '=', taskId);
+    if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);
+    if (filter.category) q = q.where('category', '=', filter.category);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.severity) q = q.where('severity', '=', filter.severity);
+    const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const results = await q.selectAll().orderBy('resource_id').orderBy('seq').offset(page.offset).limit(page.limit).execute();
+    return { total: Number(n), results };
+  }
+
+  async statistics(projectId: string, taskType: CommonTaskType, enterpriseProjectIds: string[] | null): Promise<{ total: number; running: number; lastStart: number | null }> {
+    let q = this.db.selectFrom('common_tasks').where('project_id', '=', projectId).where('task_type', '=', taskType);
+    if (enterpriseProjectIds) q = q.where('enterprise_project_id', 'in', enterpriseProjectIds.length > 0 ? enterpriseProjectIds : ['']);
+    const row = await q
+      .select([
+        (eb) => eb.fn.countAll<number>().as('total'),
+        (eb) => eb.fn.sum<number>(sql`case when task_status = 'running' then 1 else 0 end`).as('running'),
+        (eb) => eb.fn.max<number>('start_time').as('last_start'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { total: Number(row.total), running: Number(row.running ?? 0), lastStart: row.last_start === null ? null : Number(row.last_start) };
+  }
+
+  /** Tasks still ready or running long after they were created: their jobs died for good. */
+  async stale(createdBefore: number): Promise<string[]> {
+    return (await this.db.selectFrom('common_tasks').select('id').where('task_status', 'in', ['ready', 'running']).where('create_time', '<', createdBefore).execute()).map((r) => r.id);
+  }
+}
