@@ -198,6 +198,27 @@ current-context: gone
       const stats = await api('GET', `/v5/${pid}/common/task-statistics?task_type=cluster_scan`);
       assert.equal(stats.body.total_num, 1);
       assert.equal(stats.body.running_num, 0);
+
+      // Scheduled: weekly on Tuesdays at 10:00 GMT+8 (02:00 UTC), the snapshot cluster only.
+      const schedule = await api('POST', `/v5/${pid}/openhss/job-schedules`, {
+        task_type: 'cluster_scan',
+        task_name: 'weekly snapshot',
+        cluster_scan_info: { scan_type_list: ['benchmark'], range_type: 'specific_cluster', cluster_id_list: [goodId] },
+        period: 'weekly',
+        weekday: 2,
+        hour: 10,
+        minute: 0,
+        timezone_offset: -480,
+      });
+      assert.equal(schedule.status, 200, JSON.stringify(schedule.body));
+      assert.equal(schedule.body.next_run_time, Date.parse('2026-11-24T02:00:00Z'));
+      clock.current = Date.parse('2026-11-24T02:00:10Z');
+      const scheduled = await waitFor('the scheduled cluster job', async () => {
+        const list = (await api('POST', `/v5/${pid}/common/tasks/batch-query`, { task_type: 'cluster_scan', trigger_type: 'schedule' })).body;
+        return list.total_num === 1 ? list.data_list[0] : undefined;
+      });
+      const weekly = await finished('cluster_scan', String(scheduled.task_id));
+      assert.deepEqual(weekly.cluster_scan_info, { scan_type_list: ['benchmark'], scanning_cluster_num: 0, success_cluster_num: 1, failed_cluster_num: 0 });
     });
   });
 }
