@@ -51,6 +51,8 @@ const IMPLEMENTED_SCOPE = SCAN_SCOPE.vulnerabilities;
 /** A dispatched item that has not started this long after is offered to the queue again. */
 const LOST_DISPATCH_MS = 10 * 60_000;
 const DISPATCH_BATCH = 200;
+/** A pulled image still scanning this long after it started lost its worker for good (every try crashed). */
+const STUCK_SCAN_MS = 60 * 60_000;
 const STATUS_CODE: Record<Exclude<ImageScanTaskStatus, 'running' | 'finished'>, number> = { stopped: -1, timeout: -2, error: -3 };
 
 /**
@@ -197,6 +199,7 @@ export class ImageScanService {
       const retryAt = await this.dispatchTask(task);
       if (retryAt !== null) nextAt = nextAt === null ? retryAt : Math.min(nextAt, retryAt);
       await this.settleLocalItems(task);
+      await this.failStuckItems(task);
       const counts = await this.tasks.counts(taskId);
       if (counts.waiting + counts.scanning === 0) await this.tasks.end(taskId, 'finished', '', this.now());
     }
@@ -274,6 +277,15 @@ export class ImageScanService {
         await this.finishItem(task, item, 'success', '', risky);
       } else if (this.now() - startedAt > this.settings.localReportTimeoutMs) {
         await this.finishItem(task, item, 'failed', 'no agent holding the image reported it in time');
+      }
+    }
+  }
+
+  private async failStuckItems(task: ImageScanTasksTable): Promise<void> {
+    if (task.image_type === 'local') return;
+    for (const item of await this.tasks.scanningItems(task.id)) {
+      if (this.now() - Number(item.started_at ?? task.begin_time) > STUCK_SCAN_MS) {
+        await this.finishItem(task, item, 'failed', 'the scan did not finish within an hour (its worker stopped)');
       }
     }
   }

@@ -179,5 +179,9 @@ describe('agent image sources', () => {
     assert.deepEqual(splitRepoTag('registry:5000/team/app:1.2'), { name: 'registry:5000/team/app', version: '1.2' });
     assert.deepEqual(splitRepoTag('registry:5000/team/app'), { name: 'registry:5000/team/app', version: 'latest' });
     assert.deepEqual(splitRepoTag(`app@sha256:${'a'.repeat(64)}`), { name: 'app', version: '<none>' });
+    // Podman names Docker Hub images in full, Docker short: both are one image.
+    assert.deepEqual(splitRepoTag('docker.io/library/nginx:1.25'), { name: 'nginx', version: '1.25' });
+    assert.deepEqual(splitRepoTag('docker.io/team/app:2'), { name: 'team/app', version: '2' });
+    assert.deepEqual(splitRepoTag('quay.io/team/app:2'), { name: 'quay.io/team/app', version: '2' });
   });
 });

@@ -243,6 +243,26 @@ for (const dialect of backends) {
       assert.ok(items.some((i) => i.scan_status === 'image_scan_stop'));
     });
 
+    it('an image whose worker died mid-scan on every try ends failed after an hour, and its task finishes', async () => {
+      const web = (await assets()).find((a) => a.imageName === 'web' && a.imageVersion === '2.0')!;
+      const res = await createTask({ image_info: [{ id: Number(web.id) }] });
+      const taskId = String(res.headers['x-openhss-task-id']);
+      await t.runtime.services.imageScans.dispatch();
+      assert.equal(jobs.length, 1);
+      jobs.splice(0);
+      // The job started the scan, then its process was killed (and so were its retries).
+      await t.runtime.database.db.updateTable('image_scan_task_items').set({ scan_status: 'scanning', started_at: t.clock.current }).where('task_id', '=', taskId).execute();
+      t.clock.advance(30 * 60_000);
+      await t.runtime.services.imageScans.dispatch();
+      assert.equal((await taskRow(taskId)).task_status, 0, 'still running half an hour in');
+      t.clock.advance(31 * 60_000);
+      await t.runtime.services.imageScans.dispatch();
+      const row = await taskRow(taskId);
+      assert.equal(row.task_status, 100);
+      assert.equal(row.failed_num, 1);
+      assert.match(row.failed_images[0].failed_reason, /did not finish within an hour/);
+    });
+
     it('refuses bad requests with an HSS error naming the field, and creates nothing', async () => {
       const before = (await t.app.inject({ method: 'GET', url: `/v5/${project()}/image/tasks?type=image_scan&limit=200`, headers: headers() })).json().total_num;
       const cases: Array<[object, number, RegExp]> = [

@@ -2,13 +2,25 @@ import type { ReportedContainer } from '../../protocol.js';
 
 export const UNTAGGED = { name: '<none>', version: '<none>' } as const;
 
+/**
+ * Docker shows Docker Hub images short (`nginx`, `team/app`) where Podman
+ * shows them in full (`docker.io/library/nginx`); the short form is used, so
+ * the same image from both engines (or from a `docker save` tarball) is one image.
+ */
+function dockerHubShort(name: string): string {
+  // Podman also names images loaded from a tarball `docker.io/library/team/app`.
+  if (name.startsWith('docker.io/library/')) return name.slice('docker.io/library/'.length);
+  if (name.startsWith('docker.io/')) return name.slice('docker.io/'.length);
+  return name;
+}
+
 /** `registry:5000/team/app:1.2` → name `registry:5000/team/app`, version `1.2`; a reference without a tag is `latest`. */
 export function splitRepoTag(ref: string): { name: string; version: string } {
   const at = ref.indexOf('@');
   const named = at >= 0 ? ref.slice(0, at) : ref;
   const colon = named.lastIndexOf(':');
-  if (colon > named.lastIndexOf('/') && colon > 0) return { name: named.slice(0, colon), version: named.slice(colon + 1) };
-  return { name: named, version: at >= 0 ? '<none>' : 'latest' };
+  if (colon > named.lastIndexOf('/') && colon > 0) return { name: dockerHubShort(named.slice(0, colon)), version: named.slice(colon + 1) };
+  return { name: dockerHubShort(named), version: at >= 0 ? '<none>' : 'latest' };
 }
 
 /** Engines answer `sha256:<hex>`, but some Podman versions drop the algorithm. */
