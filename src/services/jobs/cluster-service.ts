@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { ClusterScanError, loadKubeconfig, parseSnapshot } from '../../cluster/index.js';
 import { conflict, invalidParameter, notFound } from '../../domain/errors.js';
 import type { ClusterRepository } from '../../repositories/cluster-repository.js';
 import type { SecretBox } from '../../security/secret-box.js';
@@ -33,9 +34,23 @@ export class ClusterService {
     if ((input.kubeconfig === undefined) === (input.snapshot === undefined)) throw invalidParameter('kubeconfig', 'give exactly one of kubeconfig and snapshot');
     if (input.kubeconfig !== undefined) {
       if (Buffer.byteLength(input.kubeconfig) > MAX_KUBECONFIG_BYTES) throw invalidParameter('kubeconfig', 'kubeconfig is larger than 1 MiB');
-      if (!/\bclusters\s*:/.test(input.kubeconfig) || !/\bserver\s*:/.test(input.kubeconfig)) throw invalidParameter('kubeconfig', 'kubeconfig names no cluster server');
+      // Checked now, so a kubeconfig that can never work is refused with its reason instead of failing every scan.
+      try {
+        loadKubeconfig(input.kubeconfig);
+      } catch (err) {
+        if (err instanceof ClusterScanError) throw invalidParameter('kubeconfig', err.reason);
+        throw err;
+      }
     }
-    if (input.snapshot !== undefined && (typeof input.snapshot !== 'object' || input.snapshot === null)) throw invalidParameter('snapshot', 'snapshot must be the JSON object `kubectl get … -o json` prints');
+    if (input.snapshot !== undefined) {
+      if (typeof input.snapshot !== 'object' || input.snapshot === null) throw invalidParameter('snapshot', 'snapshot must be the JSON object `kubectl get … -o json` prints');
+      try {
+        parseSnapshot(JSON.stringify(input.snapshot));
+      } catch (err) {
+        if (err instanceof ClusterScanError) throw invalidParameter('snapshot', `snapshot: ${err.reason}`);
+        throw err;
+      }
+    }
     if (await this.clusters.nameTaken(projectId, input.name)) throw conflict(`A cluster named ${input.name} already exists`);
     const id = randomUUID();
     const now = this.now();

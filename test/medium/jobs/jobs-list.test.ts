@@ -171,6 +171,38 @@ for (const dialect of backends) {
       );
     });
 
+    it('refuses clusters and jobs that can never work, naming the field, and creates nothing', async () => {
+      const execKubeconfig = `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: 'https://127.0.0.1:6443' } }]
+users: [{ name: u, user: { exec: { apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: ['-c', 'id'] } } }]
+contexts: [{ name: x, context: { cluster: c, user: u } }]
+current-context: x
+`;
+      const cases: Array<[string, string, object, number, RegExp]> = [
+        ['POST', '/openhss/clusters', { name: 'runs-a-program', kubeconfig: execKubeconfig }, 400, /kubeconfig/],
+        ['POST', '/openhss/clusters', { name: 'not-yaml', kubeconfig: '{{{' }, 400, /kubeconfig/],
+        ['POST', '/openhss/clusters', { name: 'not-a-list', snapshot: { hello: 'world' } }, 400, /snapshot/],
+        ['POST', '/openhss/clusters', { name: 'both', snapshot: SNAPSHOT, kubeconfig: 'x' }, 400, /kubeconfig/],
+        ['POST', '/openhss/clusters', { name: 'prod', snapshot: SNAPSHOT }, 409, /prod/],
+        ['POST', '/common/task', { task_type: 'cluster_scan' }, 400, /cluster_scan_info/],
+        ['POST', '/common/task', { task_type: 'cluster_scan', cluster_scan_info: { scan_type_list: ['benchmark'], range_type: 'specific_cluster', cluster_id_list: ['nope'] } }, 404, /nope/],
+        ['POST', '/common/task', { task_type: 'iac_scan', iac_scan_info: { file_type: 'dockerfile', file_id_list: ['missing'] } }, 404, /missing/],
+        ['POST', '/common/task', { task_type: 'iac_scan', cluster_scan_info: { scan_type_list: ['benchmark'], range_type: 'all_cluster' } }, 400, /cluster_scan_info/],
+      ];
+      const before = (await query({ task_type: 'cluster_scan' })).total_num + (await query({ task_type: 'iac_scan' })).total_num;
+      for (const [method, path, body, status, message] of cases) {
+        const res = await t.app.inject({ method: method as 'POST', url: `/v5/${pid()}${path}`, headers: headers(), payload: body });
+        assert.equal(res.statusCode, status, `${path} ${JSON.stringify(body).slice(0, 80)}: ${res.body}`);
+        assert.match(res.json().error_msg, message);
+        assert.ok(!res.body.includes('/bin/sh'), 'no kubeconfig content in the error');
+      }
+      const after = (await query({ task_type: 'cluster_scan' })).total_num + (await query({ task_type: 'iac_scan' })).total_num;
+      assert.equal(after, before);
+      const clusters = (await t.app.inject({ method: 'GET', url: `/v5/${pid()}/openhss/clusters`, headers: headers() })).json();
+      assert.equal(clusters.total_num, 3);
+    });
+
     it('refuses bad filters with an HSS error naming the field', async () => {
       const cases: Array<[object, RegExp, string?]> = [
         [{}, /task_type/],
