@@ -60,14 +60,21 @@ export class ImageScanTaskRepository {
   }
 
   async counts(taskId: string): Promise<ItemCounts> {
+    return (await this.countsOf([taskId])).get(taskId)!;
+  }
+
+  /** Item counts of many tasks in one query (a task list page). */
+  async countsOf(taskIds: readonly string[]): Promise<Map<string, ItemCounts>> {
+    const out = new Map<string, ItemCounts>(taskIds.map((id) => [id, { total: 0, waiting: 0, scanning: 0, success: 0, failed: 0, risky: 0 }]));
+    if (taskIds.length === 0) return out;
     const rows = await this.db
       .selectFrom('image_scan_task_items')
-      .select(['scan_status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('risky').as('risky')])
-      .where('task_id', '=', taskId)
-      .groupBy('scan_status')
+      .select(['task_id', 'scan_status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('risky').as('risky')])
+      .where('task_id', 'in', [...taskIds])
+      .groupBy(['task_id', 'scan_status'])
       .execute();
-    const counts: ItemCounts = { total: 0, waiting: 0, scanning: 0, success: 0, failed: 0, risky: 0 };
     for (const r of rows) {
+      const counts = out.get(r.task_id)!;
       const n = Number(r.n);
       counts.total += n;
       counts.risky += Number(r.risky ?? 0);
@@ -76,7 +83,7 @@ export class ImageScanTaskRepository {
       else if (r.scan_status === 'success') counts.success += n;
       else counts.failed += n;
     }
-    return counts;
+    return out;
   }
 
   /** Failed items with their images, for the task list's failed_images. */

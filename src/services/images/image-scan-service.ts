@@ -153,8 +153,9 @@ export class ImageScanService {
 
   async list(filter: ImageScanTaskFilter, page: { offset: number; limit: number }): Promise<{ total: number; views: ImageScanTaskView[] }> {
     const { total, tasks } = await this.tasks.list(filter, page);
+    const counts = await this.tasks.countsOf(tasks.map((t) => t.id));
     const views: ImageScanTaskView[] = [];
-    for (const task of tasks) views.push(await this.view(task));
+    for (const task of tasks) views.push(await this.view(task, counts.get(task.id)!));
     return { total, views };
   }
 
@@ -339,8 +340,8 @@ export class ImageScanService {
     return items.filter((i) => i.image_asset_id === item.image_asset_id || (item.image_digest !== null && i.image_digest === item.image_digest)).map((i) => i.image_asset_id);
   }
 
-  private async view(task: ImageScanTasksTable): Promise<ImageScanTaskView> {
-    const counts = await this.tasks.counts(task.id);
+  private async view(task: ImageScanTasksTable, known?: ItemCounts): Promise<ImageScanTaskView> {
+    const counts = known ?? (await this.tasks.counts(task.id));
     const done = counts.success + counts.failed;
     const status = task.status as ImageScanTaskStatus;
     const progress = status === 'running' ? Math.min(99, Math.floor((done / Math.max(1, counts.total)) * 100)) : status === 'finished' ? 100 : STATUS_CODE[status];
@@ -352,6 +353,7 @@ export class ImageScanService {
       const limitedMs = task.rate_limit > 0 ? (counts.waiting * 3_600_000) / task.rate_limit : 0;
       remainingMinutes = Math.ceil(Math.max(open * perImageMs, limitedMs) / 60_000);
     }
-    return { task, counts, progress, remainingMinutes, failedImages: await this.tasks.failedItems(task.id, 50) };
+    // Only tasks with failures look their failed images up.
+    return { task, counts, progress, remainingMinutes, failedImages: counts.failed > 0 ? await this.tasks.failedItems(task.id, 50) : [] };
   }
 }
