@@ -93,7 +93,7 @@ async function scanRun(registryUrl: string, expected: number): Promise<{ ms: num
     const started = performance.now();
     const taskId = await runtime.services.imageScans.create(projectId, { imageType: 'registry', enterpriseProjectIds: ['0'], isAll: true, queryInfo: { namespace: NAMESPACE } });
     for (;;) {
-      const view = await runtime.services.imageScans.get(projectId, taskId);
+      const view = await runtime.services.imageScans.get(projectId, taskId!);
       if (view.task.status !== 'running') {
         const ms = performance.now() - started;
         if (view.counts.total !== expected) throw new Error(`the task covered ${view.counts.total} images, not ${expected} (sync: ${JSON.stringify(synced)})`);

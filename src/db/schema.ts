@@ -335,6 +335,7 @@ export interface ImageScanTasksTable {
   end_time: number | null;
   deadline: number;
   total_num: number;
+  schedule_key: string | null;
 }
 
 export interface ImageScanTaskItemsTable {

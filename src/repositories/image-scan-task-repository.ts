@@ -33,10 +33,13 @@ const FAILED: ImageScanStatus[] = FINAL_IMAGE_SCAN_STATUSES.filter((s) => s !== 
 export class ImageScanTaskRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async create(task: ImageScanTasksTable, items: readonly ImageScanTaskItemsTable[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('image_scan_tasks').values(task).execute();
+  /** Creates the task and its items; false when a cycle task for the same schedule slot exists. */
+  async create(task: ImageScanTasksTable, items: readonly ImageScanTaskItemsTable[]): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx.insertInto('image_scan_tasks').values(task).onConflict((oc) => oc.column('schedule_key').doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
       for (let i = 0; i < items.length; i += 200) await trx.insertInto('image_scan_task_items').values(items.slice(i, i + 200)).execute();
+      return true;
     });
   }
 

@@ -200,7 +200,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     commonTasks,
     clusters,
     iacFiles: new IacFileService(iacFileRepo, now),
-    jobSchedules: new JobScheduler(new JobScheduleRepository(db), commonTasks, now),
+    jobSchedules: new JobScheduler(new JobScheduleRepository(db), commonTasks, imageScans, now),
   };
   return {
     config,

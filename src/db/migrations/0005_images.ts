@@ -180,6 +180,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('end_time', 'bigint')
     .addColumn('deadline', 'bigint', (c) => c.notNull())
     .addColumn('total_num', 'integer', (c) => c.notNull())
+    // The schedule and slot a cycle task was created for: one task per slot, however many schedulers race.
+    .addColumn('schedule_key', 'varchar(128)', (c) => c.unique())
     .execute();
   await db.schema.createIndex('image_scan_tasks_list').on('image_scan_tasks').columns(['project_id', 'begin_time']).execute();
   await db.schema.createIndex('image_scan_tasks_running').on('image_scan_tasks').columns(['status', 'deadline']).execute();

@@ -21,6 +21,9 @@ export interface ImageScanRequest {
   queryInfo?: ImageQueryInfo;
   imageInfo?: ImageInfoRef[];
   taskName?: string;
+  /** cycle: created by a schedule, once per slot (`scheduleKey`). Default manual. */
+  taskType?: 'manual' | 'cycle';
+  scheduleKey?: string;
 }
 
 /** How local images get fresh reports: the agents of the hosts holding them are asked. */
@@ -54,6 +57,19 @@ const DISPATCH_BATCH = 200;
 /** A pulled image still scanning this long after it started lost its worker for good (every try crashed). */
 const STUCK_SCAN_MS = 60 * 60_000;
 const STATUS_CODE: Record<Exclude<ImageScanTaskStatus, 'running' | 'finished'>, number> = { stopped: -1, timeout: -2, error: -3 };
+
+/** The scan scope a request asks for (absent: vulnerabilities); a 400 naming scan_scope for what openhss does not scan. */
+export function checkScanScope(requested: number | undefined): number {
+  const scope = requested ?? IMPLEMENTED_SCOPE;
+  if (scope === 0) throw invalidParameter('scan_scope', 'scan_scope 0 scans for nothing; use 0x000f0000 (983040) for vulnerabilities');
+  if ((scope & ~IMPLEMENTED_SCOPE) !== 0) {
+    throw invalidParameter(
+      'scan_scope',
+      `scan_scope ${scope} asks for checks openhss does not implement (baseline, malicious files, sensitive information, software compliance); only vulnerabilities (0x000f0000 = 983040) can be scanned`,
+    );
+  }
+  return scope;
+}
 
 /**
  * Image scan tasks (HSS CreateManualImageScanTask, ListImageScanTask,
@@ -91,16 +107,9 @@ export class ImageScanService {
     this.localReports = reports;
   }
 
-  /** Creates a task over the selected images and returns its id; the images wait for dispatch. */
-  async create(projectId: string, request: ImageScanRequest): Promise<string> {
-    const scope = request.scanScope ?? IMPLEMENTED_SCOPE;
-    if (scope === 0) throw invalidParameter('scan_scope', 'scan_scope 0 scans for nothing; use 0x000f0000 (983040) for vulnerabilities');
-    if ((scope & ~IMPLEMENTED_SCOPE) !== 0) {
-      throw invalidParameter(
-        'scan_scope',
-        `scan_scope ${scope} asks for checks openhss does not implement (baseline, malicious files, sensitive information, software compliance); only vulnerabilities (0x000f0000 = 983040) can be scanned`,
-      );
-    }
+  /** Creates a task over the selected images and returns its id (null: that schedule slot has its task); the images wait for dispatch. */
+  async create(projectId: string, request: ImageScanRequest): Promise<string | null> {
+    const scope = checkScanScope(request.scanScope);
     const eps = request.enterpriseProjectIds;
     let selected: ImageAsset[];
     if (request.isAll) {
@@ -120,7 +129,7 @@ export class ImageScanService {
       project_id: projectId,
       enterprise_project_id: eps[0] ?? '0',
       task_name: request.taskName ?? `image_scan_${new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15)}`,
-      task_type: 'manual',
+      task_type: request.taskType ?? 'manual',
       image_type: request.imageType,
       scan_scope: scope,
       rate_limit: request.rateLimit ?? 0,
@@ -132,6 +141,7 @@ export class ImageScanService {
       end_time: null,
       deadline: now + this.settings.taskTimeoutMs,
       total_num: selected.length,
+      schedule_key: request.scheduleKey ?? null,
     };
     const items: ImageScanTaskItemsTable[] = selected.map((asset, position) => ({
       task_id: id,
@@ -146,7 +156,7 @@ export class ImageScanService {
       started_at: null,
       finished_at: null,
     }));
-    await this.tasks.create(task, items);
+    if (!(await this.tasks.create(task, items))) return null;
     await this.assets.setScanStatus(projectId, items.map((i) => i.image_asset_id), 'waiting_for_scan', '', now);
     return id;
   }

@@ -4,11 +4,25 @@ import type { ClusterScanType, CommonTaskType, IacFileType } from '../../domain/
 import { invalidParameter, notFound } from '../../domain/errors.js';
 import { nextScanTime, previousScanTime, type ScanSchedule } from '../../jobs/schedule/next-scan-time.js';
 import type { JobScheduleRepository } from '../../repositories/job-schedule-repository.js';
+import type { ImageSource } from '../../domain/image.js';
+import { checkScanScope, type ImageScanService } from '../images/image-scan-service.js';
+import type { ImageQueryInfo } from '../images/image-selection.js';
 import type { CommonTaskService } from './common-task-service.js';
+
+/** What a schedule runs: a cluster or IaC job, or an image scan task (HSS's `cycle` tasks). */
+export type ScheduledTaskType = CommonTaskType | 'image_scan';
+
+/** A scheduled image scan: every image of the type matching `queryInfo` at each run. */
+export interface ImageScanInfo {
+  imageType: ImageSource;
+  queryInfo?: ImageQueryInfo;
+  scanScope?: number;
+  rateLimit?: number;
+}
 
 export interface ScheduleRequest {
   enterpriseProjectId: string;
-  taskType: CommonTaskType;
+  taskType: ScheduledTaskType;
   taskName: string;
   period: 'daily' | 'weekly';
   weekday?: number;
@@ -17,7 +31,10 @@ export interface ScheduleRequest {
   timezoneOffset: number;
   clusterScanInfo?: { scanTypeList: ClusterScanType[]; rangeType: 'all_cluster' | 'specific_cluster'; clusterIdList?: string[] };
   iacScanInfo?: { fileType: IacFileType; fileIdList: string[] };
+  imageScanInfo?: ImageScanInfo;
 }
+
+type StoredScanInfo = { cluster_scan_info?: ScheduleRequest['clusterScanInfo']; iac_scan_info?: ScheduleRequest['iacScanInfo']; image_scan_info?: ImageScanInfo };
 
 function scheduleOf(row: Pick<JobSchedulesTable, 'period' | 'weekday' | 'hour' | 'minute' | 'timezone_offset' | 'created_at'>): ScanSchedule {
   return {
@@ -38,9 +55,13 @@ function scheduleOf(row: Pick<JobSchedulesTable, 'period' | 'weekday' | 'hour' |
  * missed slot.
  */
 export class JobScheduler {
+  /** The slot each schedule was last tried for in this process: a slot that cannot run (its targets are gone) is tried once, not every tick. */
+  private readonly attempted = new Map<string, number>();
+
   constructor(
     private readonly schedules: JobScheduleRepository,
     private readonly tasks: CommonTaskService,
+    private readonly imageScans: ImageScanService,
     private readonly now: () => number,
   ) {}
 
@@ -48,13 +69,23 @@ export class JobScheduler {
     if (request.period === 'weekly' && (request.weekday === undefined || request.weekday < 1 || request.weekday > 7)) throw invalidParameter('weekday', 'a weekly schedule needs weekday 1 (Monday) – 7 (Sunday)');
     if (request.taskType === 'cluster_scan' && !request.clusterScanInfo) throw invalidParameter('cluster_scan_info', 'a cluster_scan schedule needs cluster_scan_info');
     if (request.taskType === 'iac_scan' && !request.iacScanInfo) throw invalidParameter('iac_scan_info', 'an iac_scan schedule needs iac_scan_info');
+    if (request.taskType === 'image_scan') {
+      if (!request.imageScanInfo) throw invalidParameter('image_scan_info', 'an image_scan schedule needs image_scan_info');
+      checkScanScope(request.imageScanInfo.scanScope);
+    }
     const row: JobSchedulesTable = {
       id: randomUUID(),
       project_id: projectId,
       enterprise_project_id: request.enterpriseProjectId,
       task_type: request.taskType,
       task_name: request.taskName,
-      scan_info: JSON.stringify(request.taskType === 'cluster_scan' ? { cluster_scan_info: request.clusterScanInfo } : { iac_scan_info: request.iacScanInfo }),
+      scan_info: JSON.stringify(
+        (request.taskType === 'cluster_scan'
+          ? { cluster_scan_info: request.clusterScanInfo }
+          : request.taskType === 'iac_scan'
+            ? { iac_scan_info: request.iacScanInfo }
+            : { image_scan_info: request.imageScanInfo }) satisfies StoredScanInfo,
+      ),
       period: request.period,
       weekday: request.period === 'weekly' ? request.weekday! : null,
       hour: request.hour,
@@ -80,18 +111,36 @@ export class JobScheduler {
     const now = this.now();
     for (const row of await this.schedules.all()) {
       const slot = previousScanTime(scheduleOf(row), now);
-      if (slot === null || slot <= Number(row.created_at)) continue;
-      const info = JSON.parse(row.scan_info) as Pick<ScheduleRequest, 'clusterScanInfo' | 'iacScanInfo'> & { cluster_scan_info?: ScheduleRequest['clusterScanInfo']; iac_scan_info?: ScheduleRequest['iacScanInfo'] };
+      if (slot === null || slot <= Number(row.created_at) || this.attempted.get(row.id) === slot) continue;
+      this.attempted.set(row.id, slot);
+      const info = JSON.parse(row.scan_info) as StoredScanInfo;
+      const scheduleKey = `${row.id}:${slot}`;
       try {
-        const id = await this.tasks.create(row.project_id, {
-          taskType: row.task_type as CommonTaskType,
-          enterpriseProjectIds: [row.enterprise_project_id],
-          taskName: row.task_name,
-          triggerType: 'schedule',
-          ...(info.cluster_scan_info ? { clusterScanInfo: info.cluster_scan_info } : {}),
-          ...(info.iac_scan_info ? { iacScanInfo: info.iac_scan_info } : {}),
-          scheduleKey: `${row.id}:${slot}`,
-        });
+        let id: string | null;
+        if (info.image_scan_info) {
+          const image = info.image_scan_info;
+          id = await this.imageScans.create(row.project_id, {
+            imageType: image.imageType,
+            enterpriseProjectIds: [row.enterprise_project_id],
+            isAll: true,
+            ...(image.queryInfo ? { queryInfo: image.queryInfo } : {}),
+            ...(image.scanScope !== undefined ? { scanScope: image.scanScope } : {}),
+            ...(image.rateLimit !== undefined ? { rateLimit: image.rateLimit } : {}),
+            taskName: row.task_name,
+            taskType: 'cycle',
+            scheduleKey,
+          });
+        } else {
+          id = await this.tasks.create(row.project_id, {
+            taskType: row.task_type as CommonTaskType,
+            enterpriseProjectIds: [row.enterprise_project_id],
+            taskName: row.task_name,
+            triggerType: 'schedule',
+            ...(info.cluster_scan_info ? { clusterScanInfo: info.cluster_scan_info } : {}),
+            ...(info.iac_scan_info ? { iacScanInfo: info.iac_scan_info } : {}),
+            scheduleKey,
+          });
+        }
         if (id) created.push(id);
       } catch (err) {
         onError(row.id, err);

@@ -263,6 +263,37 @@ for (const dialect of backends) {
       assert.match(row.failed_images[0].failed_reason, /did not finish within an hour/);
     });
 
+    it('a scheduled image scan (task_type cycle) covers what query_info selects at each run, once per slot', async () => {
+      const bad = await t.app.inject({
+        method: 'POST',
+        url: `/v5/${project()}/openhss/job-schedules`,
+        headers: headers(),
+        payload: { task_type: 'image_scan', image_scan_info: { scan_scope: 0x7fffffff }, period: 'daily', hour: 3, minute: 0 },
+      });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.json().error_msg, /scan_scope/);
+      const created = await t.app.inject({
+        method: 'POST',
+        url: `/v5/${project()}/openhss/job-schedules`,
+        headers: headers(),
+        payload: { task_type: 'image_scan', task_name: 'nightly web', image_scan_info: { global_image_type: 'registry', query_info: { image_name: 'web' } }, period: 'daily', hour: 3, minute: 0 },
+      });
+      assert.equal(created.statusCode, 200, created.body);
+      const next = created.json().next_run_time as number;
+      const cycles = async () => (await t.app.inject({ method: 'GET', url: `/v5/${project()}/image/tasks?type=image_scan&task_type=cycle`, headers: headers() })).json();
+      assert.deepEqual(await t.runtime.services.jobSchedules.tick(), []);
+      t.clock.current = next + 30_000;
+      const first = await t.runtime.services.jobSchedules.tick();
+      assert.equal(first.length, 1);
+      assert.deepEqual(await t.runtime.services.jobSchedules.tick(), [], 'the slot runs once');
+      const listed = await cycles();
+      assert.equal(listed.total_num, 1);
+      assert.equal(listed.data_list[0].task_name, 'nightly web');
+      assert.equal(listed.data_list[0].total_num, (await registryImages('&image_name=web')).length);
+      await drain();
+      assert.equal((await taskRow(first[0]!)).task_status, 100);
+    });
+
     it('refuses bad requests with an HSS error naming the field, and creates nothing', async () => {
       const before = (await t.app.inject({ method: 'GET', url: `/v5/${project()}/image/tasks?type=image_scan&limit=200`, headers: headers() })).json().total_num;
       const cases: Array<[object, number, RegExp]> = [

@@ -9,7 +9,8 @@ import { pageOf } from '../../schemas/paging.js';
 const Text = (max: number) => Type.Optional(Type.String({ minLength: 0, maxLength: max }));
 const Millis = (description: string) => Type.Optional(Epoch(description));
 
-const QueryInfo = Type.Object(
+/** HSS `query_info`: the image list filters; schedules of image scans take it too. */
+export const ImageQueryInfoSchema = Type.Object(
   {
     local_image_type: Type.Optional(StringEnum(LOCAL_IMAGE_TYPES)),
     host_id: Text(128),
@@ -55,7 +56,7 @@ const CreateBody = Type.Object({
   scan_scope: Type.Optional(Type.Integer({ minimum: 0, maximum: 0x7fffffff, description: 'Bitmask; only vulnerabilities (0x000f0000) are implemented' })),
   rate_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'Images per hour, 0 = no limit' })),
   is_all: Type.Optional(Type.Boolean()),
-  query_info: Type.Optional(QueryInfo),
+  query_info: Type.Optional(ImageQueryInfoSchema),
   image_info: Type.Optional(Type.Array(ImageInfo, { maxItems: 10_000 })),
   task_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'openhss: a name for the task (default image_scan_<time>)' })),
 });
@@ -129,7 +130,7 @@ export const imageScanTaskRoutes =
           ...(b.image_info ? { imageInfo: b.image_info } : {}),
           ...(b.task_name ? { taskName: b.task_name } : {}),
         });
-        return reply.code(200).header('X-Openhss-Task-Id', taskId).send(undefined as never);
+        return reply.code(200).header('X-Openhss-Task-Id', taskId!).send(undefined as never);
       },
     );
 

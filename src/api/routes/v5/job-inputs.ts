@@ -10,6 +10,7 @@ import { EnterpriseProjectQuery, ListOf, PagingQuery, ProjectIdParams, RegionHea
 import { pageOf } from '../../schemas/paging.js';
 import { acceptMultipartFiles, type MultipartBody } from '../../plugins/multipart-files.js';
 import { scanInfoOf, TaskScanInfo } from './common-tasks.js';
+import { ImageQueryInfoSchema } from './image-scan-tasks.js';
 
 /** A whole upload: many files, each capped. */
 const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -155,14 +156,22 @@ export const jobInputRoutes =
       {
         schema: {
           operationId: 'OpenhssCreateJobSchedule',
-          summary: 'openhss: run a cluster or IaC scan daily or weekly at a local time (its jobs have trigger_type schedule)',
+          summary: 'openhss: run a cluster or IaC scan (trigger_type schedule) or an image scan of every image matching query_info (task_type cycle) daily or weekly at a local time',
           tags: ['Jobs'],
           params: ProjectIdParams,
           querystring: Type.Object(EnterpriseProjectQuery),
           headers: RegionHeader,
           body: Type.Object({
-            task_type: StringEnum(COMMON_TASK_TYPES),
+            task_type: StringEnum([...COMMON_TASK_TYPES, 'image_scan'] as const),
             ...TaskScanInfo,
+            image_scan_info: Type.Optional(
+              Type.Object({
+                global_image_type: Type.Optional(StringEnum(['registry', 'local', 'cicd'] as const)),
+                query_info: Type.Optional(ImageQueryInfoSchema),
+                scan_scope: Type.Optional(Type.Integer({ minimum: 0, maximum: 0x7fffffff })),
+                rate_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+              }),
+            ),
             period: StringEnum(['daily', 'weekly'] as const),
             weekday: Type.Optional(Type.Integer({ minimum: 1, maximum: 7, description: 'weekly: ISO weekday, 1 = Monday' })),
             hour: Type.Integer({ minimum: 0, maximum: 23 }),
@@ -185,6 +194,16 @@ export const jobInputRoutes =
           minute: b.minute,
           timezoneOffset: b.timezone_offset ?? 0,
           ...scanInfoOf(b),
+          ...(b.image_scan_info
+            ? {
+                imageScanInfo: {
+                  imageType: b.image_scan_info.global_image_type ?? 'registry',
+                  ...(b.image_scan_info.query_info ? { queryInfo: b.image_scan_info.query_info } : {}),
+                  ...(b.image_scan_info.scan_scope !== undefined ? { scanScope: b.image_scan_info.scan_scope } : {}),
+                  ...(b.image_scan_info.rate_limit !== undefined ? { rateLimit: b.image_scan_info.rate_limit } : {}),
+                },
+              }
+            : {}),
         });
         return { id: created.id, next_run_time: created.nextRunTime ?? 0 };
       },
