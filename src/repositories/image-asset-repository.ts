@@ -19,6 +19,8 @@ export interface ImageAssetFilter {
   /** Exact asset ids. */
   ids?: string[];
   registryId?: string;
+  /** Exact registry name. */
+  registryName?: string;
   /** Exact registry types (Harbor, Jfrog, …). */
   registryTypes?: string[];
   namespace?: string;
@@ -61,6 +63,7 @@ export function whereImageAssets<O>(query: AssetQuery<O>, f: ImageAssetFilter): 
   if (!f.includeRemoved) q = q.where('image_assets.removed_at', 'is', null);
   if (f.ids) q = q.where('image_assets.id', 'in', f.ids.length > 0 ? f.ids : ['']);
   if (f.registryId !== undefined) q = q.where('image_assets.registry_id', '=', f.registryId);
+  if (f.registryName !== undefined) q = q.where('image_assets.registry_name', '=', f.registryName);
   if (f.registryTypes) q = q.where('image_assets.registry_type', 'in', f.registryTypes.length > 0 ? f.registryTypes : ['']);
   const contains = (column: 'namespace' | 'image_name' | 'image_version', value: string | undefined) => {
     if (value) q = q.where(sql<string>`lower(image_assets.${sql.ref(column)})`, 'like', sql<string>`${like(value)} escape '\\'`);

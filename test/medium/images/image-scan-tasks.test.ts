@@ -100,6 +100,8 @@ for (const dialect of backends) {
     it('is_all with query_info scans exactly the images the list shows for that filter; the rest stay unscan', async () => {
       const listed = await registryImages('&image_name=web');
       assert.deepEqual(listed.map((i) => `${i.namespace}/${i.image_name}:${i.image_version}`).sort(), ['shop/web:1.0', 'shop/web:2.0', 'shop/web:stable']);
+      assert.equal((await registryImages('&registry_name=local')).length, pushed.length);
+      assert.equal((await registryImages('&registry_name=loc')).length, 0, 'registry_name is exact');
       const res = await createTask({ is_all: true, query_info: { image_name: 'web' } });
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.body, '');

@@ -5,10 +5,11 @@ import { invalidParameter } from '../../../domain/errors.js';
 import type { Registry, RegistryConnectionStatus } from '../../../domain/registry.js';
 import { REGISTRY_CONNECTION_STATUSES, REGISTRY_SYNC_STATUSES } from '../../../domain/registry.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
-import { imageTypeOfRegistry, registryTypesFor } from '../../../services/images/image-type-mapping.js';
+import { imageTypeOfRegistry } from '../../../services/images/image-type-mapping.js';
 import type { RegistryService, RegistryView } from '../../../services/images/registry-service.js';
 import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
+import { filterFromQueryInfo } from '../../../services/images/image-selection.js';
 
 const Text = (min: number, max: number, description?: string) => Type.Optional(Type.String({ minLength: min, maxLength: max, ...(description ? { description } : {}) }));
 const Millis = (description: string) => Type.Optional(Epoch(description));
@@ -217,6 +218,7 @@ export const registryRoutes =
             image_version: Text(1, 256),
             image_type: Type.Optional(StringEnum(QUERY_IMAGE_TYPES)),
             registry_id: Text(1, 64, 'openhss: images of this registry'),
+            registry_name: Text(1, 128, 'Images of the registry with this name'),
             scan_status: Type.Optional(StringEnum(IMAGE_SCAN_STATUSES)),
             image_size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Images of at least this many bytes' })),
             start_latest_update_time: Millis('Earliest latest update time, epoch ms'),
@@ -232,23 +234,12 @@ export const registryRoutes =
       async (request) => {
         const q = request.query;
         const scope = resolveEnterpriseScope(request.principal!, q.enterprise_project_id);
-        const range = (from: number | undefined, to: number | undefined) => (from !== undefined || to !== undefined ? { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) } : undefined);
-        const updated = range(q.start_latest_update_time, q.end_latest_update_time);
-        const scanned = range(q.start_latest_scan_time, q.end_latest_scan_time);
+        // The same filter a scan task's query_info builds: is_all scans exactly what this list shows.
         const { total, images } = await registries.listImages(
           {
-            projectId: request.params.project_id,
-            enterpriseProjectIds: scope,
-            ...(q.namespace ? { namespace: q.namespace } : {}),
-            ...(q.image_name ? { imageName: q.image_name } : {}),
-            ...(q.image_version ? { imageVersion: q.image_version } : {}),
-            ...(q.image_type ? { registryTypes: registryTypesFor(q.image_type) } : {}),
+            ...filterFromQueryInfo(request.params.project_id, scope, 'registry', q),
             ...(q.registry_id ? { registryId: q.registry_id } : {}),
-            ...(q.scan_status ? { scanStatus: q.scan_status } : {}),
-            ...(q.image_size !== undefined ? { minImageSize: q.image_size } : {}),
-            ...(updated ? { latestUpdateTime: updated } : {}),
-            ...(scanned ? { latestScanTime: scanned } : {}),
-            ...(q.has_vul !== undefined ? { hasVul: q.has_vul } : {}),
+            ...(q.registry_name ? { registryName: q.registry_name } : {}),
           },
           pageOf(q),
         );
