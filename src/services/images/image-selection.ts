@@ -17,6 +17,10 @@ export interface ImageQueryInfo {
   pod_name?: string;
   app_name?: string;
   has_vul?: boolean;
+  /** ListImageLocal: the host's IP, private or public. */
+  host_ip?: string;
+  /** Exports: images with (or without) containers. */
+  has_container?: boolean;
   namespace?: string;
   image_name?: string;
   image_version?: string;
@@ -46,16 +50,23 @@ export interface ImageInfoRef {
 
 const range = (from?: number, to?: number) => (from === undefined && to === undefined ? undefined : { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
 
-/** The asset filter a `query_info` stands for: the same one the list routes build from their query strings. */
-export function filterFromQueryInfo(projectId: string, enterpriseProjectIds: string[] | null, imageType: ImageSource, q: ImageQueryInfo = {}): ImageAssetFilter {
-  const filter: ImageAssetFilter = { projectId, enterpriseProjectIds, imageType };
-  const set = <K extends keyof ImageAssetFilter>(key: K, value: ImageAssetFilter[K] | undefined) => {
+/** The conditions of an image asset filter, as the HSS image lists, scan tasks and exports name them. */
+export type ImageConditions = Omit<ImageAssetFilter, 'projectId' | 'enterpriseProjectIds' | 'imageType'>;
+
+/**
+ * The one mapping from HSS's image filter fields (list query strings,
+ * `query_info`, export bodies) to asset filter conditions: a list, an
+ * `is_all` scan and an export with the same fields select the same images.
+ */
+export function conditionsOf(q: ImageQueryInfo = {}): ImageConditions {
+  const filter: ImageConditions = {};
+  const set = <K extends keyof ImageConditions>(key: K, value: ImageConditions[K] | undefined) => {
     if (value !== undefined && value !== '') filter[key] = value;
   };
   set('localImageType', q.local_image_type);
   set('hostId', q.host_id);
   set('hostName', q.host_name);
-  set('hostIp', q.private_ip ?? q.public_ip);
+  set('hostIp', q.host_ip ?? q.private_ip ?? q.public_ip);
   set('clusterId', q.cluster_id);
   set('containerId', q.container_id);
   set('containerName', q.container_name);
@@ -63,6 +74,7 @@ export function filterFromQueryInfo(projectId: string, enterpriseProjectIds: str
   set('podName', q.pod_name);
   set('appName', q.app_name);
   set('hasVul', q.has_vul);
+  set('hasContainer', q.has_container);
   set('namespace', q.namespace);
   set('imageName', q.image_name);
   set('imageVersion', q.image_version);
@@ -72,6 +84,11 @@ export function filterFromQueryInfo(projectId: string, enterpriseProjectIds: str
   set('latestUpdateTime', range(q.start_latest_update_time, q.end_latest_update_time));
   set('latestScanTime', range(q.start_latest_scan_time, q.end_latest_scan_time));
   return filter;
+}
+
+/** The asset filter a `query_info` stands for: the same one the list routes build from their query strings. */
+export function filterFromQueryInfo(projectId: string, enterpriseProjectIds: string[] | null, imageType: ImageSource, q: ImageQueryInfo = {}): ImageAssetFilter {
+  return { projectId, enterpriseProjectIds, imageType, ...conditionsOf(q) };
 }
 
 function describe(ref: ImageInfoRef): string {

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { conditionsOf, type ImageQueryInfo } from '../../../services/images/image-selection.js';
 import { HOST_VUL_STATUSES, HSS_SEVERITIES } from '../../../domain/host-vul.js';
 import { ASSET_VALUES } from '../../../domain/host.js';
 import { IMAGE_SCAN_STATUSES, IMAGE_VUL_HANDLE_STATUSES, IMAGE_VUL_TYPES, type ImageScanStatus, type ImageVulHandleStatus, type ImageVulType } from '../../../domain/image.js';
@@ -56,7 +57,6 @@ interface ImageExportBody {
   namespace?: string;
 }
 
-const range = (from: number | undefined, to: number | undefined) => (from === undefined && to === undefined ? undefined : { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
 
 function imageRequest(
   imageType: 'local' | 'registry',
@@ -64,24 +64,13 @@ function imageRequest(
   q: { enterprise_project_id?: string; export_size: number; format?: ExportFormat },
   enterpriseProjectIds: string[],
 ): ImageVulExportRequest {
-  const updated = range(b.start_latest_update_time, b.end_latest_update_time);
-  const scanned = range(b.start_latest_scan_time, b.end_latest_scan_time);
   return {
     imageType,
     enterpriseProjectIds,
     enterpriseProjectId: q.enterprise_project_id || '0',
     operateAll: b.operate_all === true,
     imageIds: b.image_id_list ?? [],
-    assetFilter: {
-      ...(b.image_name ? { imageName: b.image_name } : {}),
-      ...(b.image_version ? { imageVersion: b.image_version } : {}),
-      ...(b.namespace ? { namespace: b.namespace } : {}),
-      ...(b.scan_status ? { scanStatus: b.scan_status } : {}),
-      ...(b.image_size !== undefined ? { minImageSize: b.image_size } : {}),
-      ...(updated ? { latestUpdateTime: updated } : {}),
-      ...(scanned ? { latestScanTime: scanned } : {}),
-      ...(b.has_container !== undefined ? { hasContainer: b.has_container } : {}),
-    },
+    assetFilter: conditionsOf(b as ImageQueryInfo),
     ...(b.vul_type ? { vulType: b.vul_type } : {}),
     ...(b.handle_status ? { handleStatus: b.handle_status } : {}),
     ...(b.vul_id_list ? { vulIds: b.vul_id_list } : {}),

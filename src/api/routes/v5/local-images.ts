@@ -5,6 +5,7 @@ import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import type { LocalImageQuery, LocalImageRow, LocalImageService } from '../../../services/images/local-image-service.js';
 import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
+import { conditionsOf, type ImageQueryInfo } from '../../../services/images/image-selection.js';
 
 const Name = (max: number) => Type.Optional(Type.String({ minLength: 1, maxLength: max }));
 
@@ -112,23 +113,6 @@ function toItem(row: LocalImageRow) {
   };
 }
 
-type CommonQuery = { [K in keyof typeof CommonFilters]?: unknown };
-
-function commonFilter(q: CommonQuery & Record<string, unknown>): LocalImageQuery {
-  const f: LocalImageQuery = {};
-  if (typeof q.image_name === 'string') f.imageName = q.image_name;
-  if (typeof q.image_version === 'string') f.imageVersion = q.image_version;
-  if (typeof q.scan_status === 'string') f.scanStatus = q.scan_status as NonNullable<LocalImageQuery['scanStatus']>;
-  if (typeof q.local_image_type === 'string') f.localImageType = q.local_image_type as NonNullable<LocalImageQuery['localImageType']>;
-  if (typeof q.image_size === 'number') f.minImageSize = q.image_size;
-  const range = (from: unknown, to: unknown) => (typeof from === 'number' || typeof to === 'number' ? { ...(typeof from === 'number' ? { from } : {}), ...(typeof to === 'number' ? { to } : {}) } : undefined);
-  const updated = range(q.start_latest_update_time, q.end_latest_update_time);
-  const scanned = range(q.start_latest_scan_time, q.end_latest_scan_time);
-  if (updated) f.latestUpdateTime = updated;
-  if (scanned) f.latestScanTime = scanned;
-  return f;
-}
-
 /** ListImageLocal and BatchScanLocalImage. */
 export const localImageRoutes =
   (localImages: LocalImageService): FastifyPluginAsyncTypebox =>
@@ -149,19 +133,7 @@ export const localImageRoutes =
       async (request) => {
         const q = request.query;
         const scope = resolveEnterpriseScope(request.principal!, q.enterprise_project_id);
-        const filter: LocalImageQuery = {
-          ...commonFilter(q),
-          ...(q.has_vul !== undefined ? { hasVul: q.has_vul } : {}),
-          ...(q.has_container !== undefined ? { hasContainer: q.has_container } : {}),
-          ...(q.host_name ? { hostName: q.host_name } : {}),
-          ...(q.host_id ? { hostId: q.host_id } : {}),
-          ...(q.host_ip ? { hostIp: q.host_ip } : {}),
-          ...(q.container_id ? { containerId: q.container_id } : {}),
-          ...(q.container_name ? { containerName: q.container_name } : {}),
-          ...(q.pod_id ? { podId: q.pod_id } : {}),
-          ...(q.pod_name ? { podName: q.pod_name } : {}),
-          ...(q.app_name ? { appName: q.app_name } : {}),
-        };
+        const filter: LocalImageQuery = conditionsOf(q as ImageQueryInfo);
         const { total, rows } = await localImages.list(request.params.project_id, scope, filter, pageOf(q));
         return { total_num: total, data_list: rows.map(toItem) };
       },
@@ -192,7 +164,7 @@ export const localImageRoutes =
             ...(i.image_id !== undefined ? { imageId: i.image_id } : {}),
             ...(i.image_digest !== undefined ? { imageDigest: i.image_digest } : {}),
           })),
-          filter: commonFilter(b),
+          filter: conditionsOf(b as ImageQueryInfo),
         });
         return reply.code(200).send(undefined as never);
       },
