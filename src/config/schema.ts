@@ -84,6 +84,8 @@ export const ConfigSchema = Type.Object(
         maxImageSizeBytes: Type.Integer({ minimum: 1, default: 10 * 1024 ** 3 }),
         /** A running image scan task still unfinished after this long is stopped as timed out. */
         taskTimeoutHours: Type.Integer({ minimum: 1, maximum: 24 * 30, default: 24 }),
+        /** Registries are synced again this often (0: only when asked). */
+        registrySyncIntervalMinutes: Type.Integer({ minimum: 0, maximum: 7 * 24 * 60, default: 60 }),
         /** How long a local image scan waits for the agents' fresh reports. */
         localReportTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
       },
@@ -133,6 +135,7 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: Kind;
   { env: 'OPENHSS_SCHEDULER_INTERVAL_SECONDS', path: 'hosts.schedulerIntervalSeconds', kind: 'integer', description: 'How often scan policies are checked for a due slot' },
   { env: 'OPENHSS_IMAGE_MAX_SIZE_BYTES', path: 'images.maxImageSizeBytes', kind: 'integer', description: 'Larger images are not pulled (image_oversized)' },
   { env: 'OPENHSS_IMAGE_TASK_TIMEOUT_HOURS', path: 'images.taskTimeoutHours', kind: 'integer', description: 'Image scan tasks running longer are stopped as timed out' },
+  { env: 'OPENHSS_REGISTRY_SYNC_INTERVAL_MINUTES', path: 'images.registrySyncIntervalMinutes', kind: 'integer', description: 'Registries are synced again this often (0: only when asked)' },
   { env: 'OPENHSS_LOCAL_IMAGE_REPORT_TIMEOUT_SECONDS', path: 'images.localReportTimeoutSeconds', kind: 'integer', description: 'How long a local image scan waits for agents' },
   { env: 'OPENHSS_EXPORT_RETENTION_DAYS', path: 'exports.retentionDays', kind: 'integer', description: 'Export files are deleted after this many days' },
 ];

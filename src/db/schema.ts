@@ -236,6 +236,7 @@ export interface RegistriesTable {
   sync_reason: string;
   last_sync_at: number | null;
   sync_heartbeat_at: number | null;
+  sync_attempted_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -130,12 +130,25 @@ export class RegistryRepository {
   async claimSync(projectId: string, id: string, now: number, staleBefore: number): Promise<boolean> {
     const result = await this.db
       .updateTable('registries')
-      .set({ sync_status: 'syncing', sync_reason: '', sync_heartbeat_at: now })
+      .set({ sync_status: 'syncing', sync_reason: '', sync_heartbeat_at: now, sync_attempted_at: now })
       .where('project_id', '=', projectId)
       .where('id', '=', id)
       .where((eb) => eb.or([eb('sync_status', '<>', 'syncing'), eb('sync_heartbeat_at', 'is', null), eb('sync_heartbeat_at', '<', staleBefore)]))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Registries whose last sync started before `before` (or never): due for a periodic sync. */
+  async dueForSync(before: number, limit: number): Promise<Array<{ projectId: string; id: string }>> {
+    const rows = await this.db
+      .selectFrom('registries')
+      .select(['project_id', 'id'])
+      .where('sync_status', '<>', 'syncing')
+      .where((eb) => eb.or([eb('sync_attempted_at', 'is', null), eb('sync_attempted_at', '<', before)]))
+      .orderBy('sync_attempted_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ projectId: r.project_id, id: r.id }));
   }
 
   async heartbeat(id: string, now: number): Promise<void> {

@@ -39,27 +39,28 @@ export async function startBackground(runtime: Runtime, queue: JobQueue, logger:
   // Hands waiting images to the queue as rate limits allow, and settles finished image scan tasks.
   const imageDispatcher = new PollLoop(() => services.imageScans.dispatch().then(() => undefined), config.hosts.monitorIntervalMs, onError('image scan dispatcher'));
   // Fails export tasks whose worker was lost and deletes files past retention.
-  const exportSweep = new PollLoop(
+  const housekeeping = new PollLoop(
     async () => {
       await services.exports.sweep();
       // Jobs whose every try crashed end, so none stays running for good.
       await services.commonTasks.sweep();
+      if (config.images.registrySyncIntervalMinutes > 0) await services.registries.syncDue(config.images.registrySyncIntervalMinutes * 60_000);
     },
     60_000,
-    onError('export and job sweep'),
+    onError('export and job sweep, periodic registry syncs'),
   );
   // Fails local images whose agents went offline or did not report in time.
   const localReports = new PollLoop(() => services.localImages.expireReports().then(() => undefined), config.hosts.monitorIntervalMs, onError('local image report expiry'));
   services.agents.onInventory(() => monitor.wake(0));
   monitor.start();
   scheduler.start();
-  exportSweep.start();
+  housekeeping.start();
   imageDispatcher.start();
   localReports.start();
   return {
     nudge: () => monitor.wake(0),
     async stop() {
-      await Promise.all([monitor.halt(), scheduler.halt(), exportSweep.halt(), imageDispatcher.halt(), localReports.halt()]);
+      await Promise.all([monitor.halt(), scheduler.halt(), housekeeping.halt(), imageDispatcher.halt(), localReports.halt()]);
     },
   };
 }

@@ -42,6 +42,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // A sync claims its registry (sync_status = 'syncing') and beats this clock while it works, so a
     // claim whose worker died is taken over once the beats stop instead of blocking syncs for good.
     .addColumn('sync_heartbeat_at', 'bigint')
+    // When a sync was last started, whatever its outcome: periodic syncs are due from it.
+    .addColumn('sync_attempted_at', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('registries_name', ['project_id', 'name'])

@@ -122,6 +122,7 @@ export class RegistryService implements RegistryAccess {
       sync_reason: '',
       last_sync_at: null,
       sync_heartbeat_at: null,
+      sync_attempted_at: null,
       created_at: now,
       updated_at: now,
     });
@@ -179,6 +180,19 @@ export class RegistryService implements RegistryAccess {
    * Queues a sync unless one of this registry is already running (then
    * `started` is false: that sync covers the request). Returns at once.
    */
+  /**
+   * Starts the periodic syncs that are due: every registry whose last sync
+   * started more than `intervalMs` ago (or that was never synced), so new
+   * tags appear and deleted ones leave without anyone asking. Returns how many started.
+   */
+  async syncDue(intervalMs: number): Promise<number> {
+    let started = 0;
+    for (const { projectId, id } of await this.registries.dueForSync(this.now() - intervalMs, 100)) {
+      if ((await this.requestSync(projectId, id)).started) started++;
+    }
+    return started;
+  }
+
   async requestSync(projectId: string, id: string, enterpriseProjectIds: string[] | null = null): Promise<{ started: boolean }> {
     await this.get(projectId, id, enterpriseProjectIds);
     if (!this.starter) throw new Error('registry syncs need a job queue, and none is attached');

@@ -296,6 +296,25 @@ for (const dialect of backends) {
       assert.equal((await taskRow(first[0]!)).task_status, 100);
     });
 
+    it('registries are synced again once the interval has passed since their last sync started', async () => {
+      const synced: string[] = [];
+      t.runtime.services.registries.useStarter(async (projectId, id) => {
+        synced.push(id);
+        await t.runtime.services.registries.runSync(projectId, id);
+      });
+      const hour = 60 * 60_000;
+      // The earlier tests moved the clock hours on: the one registry is due now, then not for an hour.
+      assert.equal(await t.runtime.services.registries.syncDue(hour), 1);
+      assert.equal(await t.runtime.services.registries.syncDue(hour), 0, 'synced a moment ago');
+      t.clock.advance(hour - 60_000);
+      assert.equal(await t.runtime.services.registries.syncDue(hour), 0, 'not yet');
+      t.clock.advance(2 * 60_000);
+      assert.equal(await t.runtime.services.registries.syncDue(hour), 1);
+      assert.equal(synced.length, 2);
+      assert.equal(await t.runtime.services.registries.syncDue(hour), 0, 'and not again until the next interval');
+      assert.equal((await registryImages()).length, (await assets()).length);
+    });
+
     it('refuses bad requests with an HSS error naming the field, and creates nothing', async () => {
       const before = (await t.app.inject({ method: 'GET', url: `/v5/${project()}/image/tasks?type=image_scan&limit=200`, headers: headers() })).json().total_num;
       const cases: Array<[object, number, RegExp]> = [
