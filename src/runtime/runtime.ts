@@ -1,3 +1,4 @@
+import type { AppServices } from '../api/app.js';
 import type { Config } from '../config/schema.js';
 import { openDatabase, type Database } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -58,27 +59,12 @@ import { analyzers } from '../inventory/registry.js';
 import { ImageLocalRefRepository } from '../repositories/image-local-ref-repository.js';
 import { LocalImageService } from '../services/images/local-image-service.js';
 
-export interface Services {
+/** Everything the routes call (AppServices), and what only workers and the CLI use besides. */
+export interface Services extends AppServices {
   identity: IdentityService;
-  auth: AuthService;
-  scanPolicies: ScanPolicyService;
-  agents: AgentService;
-  hosts: HostService;
-  vulScans: VulScanService;
-  hostVuls: HostVulService;
   matcher: HostVulMatcher;
   scheduler: PolicyScheduler;
   imageContents: ImageContentService;
-  exports: ExportService;
-  imageScans: ImageScanService;
-  registries: RegistryService;
-  localImages: LocalImageService;
-  imageVuls: ImageVulService;
-  cicdImages: CicdImageService;
-  commonTasks: CommonTaskService;
-  clusters: ClusterService;
-  iacFiles: IacFileService;
-  jobSchedules: JobScheduler;
 }
 
 export interface Runtime {

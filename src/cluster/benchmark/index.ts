@@ -1,6 +1,6 @@
 import type { RuleResult } from '../../rules/types.js';
 import { ruleMeta } from '../../rules/k8s/index.js';
-import { CIS_BENCHMARK, cisMeta, type BenchmarkContext, type BenchmarkControl } from './control.js';
+import { cisMeta, type BenchmarkContext, type BenchmarkControl } from './control.js';
 import { GENERAL_CONTROLS } from './general-controls.js';
 import { NETWORK_CONTROLS } from './network-controls.js';
 import { NODE_ACCESS_CONTROLS } from './node-access-controls.js';
