@@ -4,7 +4,7 @@ import type { ImageVulTotals } from '../../domain/image.js';
 import { matchInventory, type MatchCache } from '../../findings/match-inventory.js';
 import { matchers } from '../../matchers/index.js';
 import type { ImageAssetRepository } from '../../repositories/image-asset-repository.js';
-import { totalsOf, type ImageContentRepository, type ImageVulDraft } from '../../repositories/image-content-repository.js';
+import { type ImageContentRepository, type ImageVulDraft } from '../../repositories/image-content-repository.js';
 import { decodeInventory, encodeInventory } from '../../repositories/inventory-codec.js';
 import type { AdvisoryProvider } from '../host-vul-matcher.js';
 
@@ -107,11 +107,6 @@ export class ImageContentService {
   private verdictCache(generation: string): MatchCache {
     if (this.verdicts.generation !== generation || this.verdicts.cache.size > MAX_CACHED_VERDICTS) this.verdicts = { generation, cache: new Map() };
     return this.verdicts.cache;
-  }
-
-  async totals(projectId: string, digest: string): Promise<ImageVulTotals | null> {
-    const summary = await this.contents.summary(projectId, digest);
-    return summary ? totalsOf(summary) : null;
   }
 
   /** Re-matches every stored image inventory matched against an older vulnerability DB. */
