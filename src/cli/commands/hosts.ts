@@ -1,23 +1,15 @@
 import type { Command } from 'commander';
+import { out, iso, oneOf } from '../output.js';
 import { createJobQueue } from '../../jobs/create-queue.js';
 import { SCAN_PERIODS, SCAN_RANGE_TYPES, VUL_TYPES, type ScanPeriod, type VulType } from '../../domain/vulnerability.js';
-import { invalidParameter } from '../../domain/errors.js';
 import { queueOptions } from '../../runtime/server.js';
 import { createLogger } from '../../observability/logger.js';
 import { wireStarters } from '../../runtime/starters.js';
 import { inProject, withProject, type ProjectOptions } from '../with-runtime.js';
 
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
 const collect = (value: string, previous: string[]) => [...previous, value];
-const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : '-');
 
 
-function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw invalidParameter(field, `${field}: ${value} is not one of ${allowed.join(', ')}`);
-  return value as T;
-}
 
 /** `openhss hosts`, `scan-task`, `policy` and `agent-token`: host vulnerability management from the command line. */
 export function registerHostCommands(program: Command): void {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { out, iso, oneOf } from '../output.js';
 import { CLUSTER_SCAN_TYPES, COMMON_TASK_TYPES, type ClusterScanType, type CommonTaskType } from '../../domain/common-task.js';
 import { invalidParameter } from '../../domain/errors.js';
 import { createJobQueue } from '../../jobs/create-queue.js';
@@ -8,15 +9,7 @@ import { queueOptions } from '../../runtime/server.js';
 import { wireStarters } from '../../runtime/starters.js';
 import { inProject, withProject, type ProjectOptions } from '../with-runtime.js';
 
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : '-');
 
-function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw invalidParameter(option, `${option} must be one of ${allowed.join(', ')}`);
-  return value as T;
-}
 
 /** `openhss cluster …` and `openhss jobs list`: clusters, cluster scan jobs and the jobs list, as the operator. */
 export function registerJobCommands(program: Command): void {

@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
+import { out, iso } from '../output.js';
 import { REGISTRY_TYPES, type RegistryType } from '../../domain/image.js';
 import { invalidParameter } from '../../domain/errors.js';
 import type { Registry } from '../../domain/registry.js';
 import { inProject, withProject, type ProjectOptions } from '../with-runtime.js';
 
-const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : '-');
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
