@@ -34,7 +34,7 @@
  * A deleted host or a wrong secret → 401 APIGW.0301: the agent should stop, not retry.
  */
 import { createHash } from 'node:crypto';
-import type { OsRelease, Package } from '../domain/package.js';
+import type { ApkPackage, DebPackage, LanguagePackage, OsRelease, Package, RpmPackage } from '../domain/package.js';
 
 export const AGENT_PROTOCOL_VERSION = 1;
 export const AGENT_AUTH_SCHEME = 'OpenHSS-Agent';
@@ -81,6 +81,53 @@ export interface InventoryDocument {
   packages: Package[];
 }
 
+/** A field a client may leave out; completePackage() fills it in. */
+type Omittable<P, K extends keyof P> = Omit<P, K> & Partial<Pick<P, K>>;
+
+/**
+ * A package as a client may send it (src/api/schemas/inventory.ts): the
+ * type-specific fields a package manager itself can do without are optional.
+ */
+export type WirePackage =
+  | Omittable<DebPackage, 'architecture' | 'source'>
+  | Omittable<ApkPackage, 'architecture' | 'origin'>
+  | Omittable<RpmPackage, 'architecture' | 'epoch' | 'release' | 'sourceRpm'>
+  | LanguagePackage;
+
+/** An inventory as a client may send it; completeInventory() makes it the engine's. */
+export interface WireInventoryDocument {
+  os: OsRelease | null;
+  packages: WirePackage[];
+}
+
+/**
+ * The engine's package from a wire one, with the defaults the package
+ * managers apply: a deb without a Source field is its own source (dpkg), an
+ * apk without an origin is its own aport (abuild), an rpm's epoch and
+ * release are those of its EVR.
+ */
+export function completePackage(p: WirePackage): Package {
+  switch (p.type) {
+    case 'deb':
+      return { ...p, architecture: p.architecture ?? 'unknown', source: p.source ?? { name: p.name, version: p.version } };
+    case 'apk':
+      return { ...p, architecture: p.architecture ?? 'unknown', origin: p.origin ?? p.name };
+    case 'rpm': {
+      const evr = /^(?:(\d+):)?.*?(?:-([^-]*))?$/.exec(p.version)!;
+      return { ...p, architecture: p.architecture ?? 'unknown', epoch: p.epoch ?? (evr[1] === undefined ? null : Number(evr[1])), release: p.release ?? evr[2] ?? '', sourceRpm: p.sourceRpm ?? '' };
+    }
+    default:
+      return p;
+  }
+}
+
+export function completeInventory(document: WireInventoryDocument): InventoryDocument {
+  return { os: document.os, packages: document.packages.map(completePackage) };
+}
+
+/** An InventoryUpload as the server accepts it, from any client: packages as WirePackage. */
+export type ReceivedInventoryUpload = Omit<InventoryUpload, 'packages'> & WireInventoryDocument;
+
 export interface InventoryUpload extends InventoryDocument {
   /** inventoryHash() of `os` and `packages`; the server recomputes it and refuses a mismatch. */
   content_hash: string;
@@ -125,10 +172,10 @@ function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-const packageKey = (p: Package): string => `${p.type}\u0000${p.name}\u0000${p.version}\u0000${p.location.path}`;
+const packageKey = (p: WirePackage): string => `${p.type}\u0000${p.name}\u0000${p.version}\u0000${p.location.path}`;
 
 /** The content hash of an inventory: sha256 hex over canonical JSON of the OS and the packages in a fixed order. */
-export function inventoryHash(document: InventoryDocument): string {
+export function inventoryHash(document: WireInventoryDocument): string {
   const packages = [...document.packages].sort((a, b) => {
     const ka = packageKey(a);
     const kb = packageKey(b);
@@ -181,6 +228,9 @@ export interface ImageReport {
   warnings: string[];
   command_id?: string;
 }
+
+/** An ImageReport as the server accepts it, from any client: inventories of WirePackage. */
+export type ReceivedImageReport = Omit<ImageReport, 'images'> & { images: Array<Omit<ReportedImage, 'inventory'> & { inventory?: WireInventoryDocument }> };
 
 export interface ImageReportAccepted {
   /** False when inventories are missing: nothing changed, resend with `needed` inlined. */

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { DB, ImageAssetsTable } from '../db/schema.js';
 import type { ImageAsset, ImageScanStatus, ImageSource, LocalImageType } from '../domain/image.js';
+import { inTransaction } from './transaction.js';
 
 /**
  * Which image assets a request means. One definition serves the lists, the
@@ -186,7 +187,7 @@ export class ImageAssetRepository {
    */
   async upsert(drafts: readonly ImageAssetDraft[], now: number): Promise<ImageAsset[]> {
     const out: ImageAsset[] = [];
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       for (const d of drafts) {
         const existing = await trx
           .selectFrom('image_assets')

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, ImageContentsTable, ImageVulsTable } from '../db/schema.js';
 import type { ImageVulTotals } from '../domain/image.js';
+import { inTransaction } from './transaction.js';
 
 /** One vulnerable package of an image digest, as matching produced it. */
 export type ImageVulDraft = Omit<ImageVulsTable, 'project_id' | 'image_digest' | 'handle_status' | 'handled_at' | 'first_seen_at'>;
@@ -19,7 +20,7 @@ export class ImageContentRepository {
    * handling and first-seen time; rows no longer found are deleted.
    */
   async save(content: ImageContentsTable, vuls: readonly ImageVulDraft[], now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       await trx
         .insertInto('image_contents')
         .values(content)

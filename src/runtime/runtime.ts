@@ -182,7 +182,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     registries,
     localImages,
     imageVuls: new ImageVulService(imageAssetRepo, new ImageVulListRepository(db), now),
-    cicdImages: new CicdImageService(imageAssetRepo, imageContents, now),
+    cicdImages: new CicdImageService(db, imageAssetRepo, imageContents, now),
     commonTasks,
     clusters,
     iacFiles: new IacFileService(iacFileRepo, now),

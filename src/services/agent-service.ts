@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { AGENT_AUTH_SCHEME, inventoryHash, type AgentCommand, type AgentCommandType, type EnrollResponse, type HostIdentity, type InventoryAccepted, type InventoryUnchanged, type InventoryUpload } from '../agent/protocol.js';
+import { AGENT_AUTH_SCHEME, completePackage, inventoryHash, type AgentCommand, type AgentCommandType, type EnrollResponse, type HostIdentity, type InventoryAccepted, type InventoryUnchanged, type ReceivedInventoryUpload } from '../agent/protocol.js';
 import { conflict, unauthenticated } from '../domain/errors.js';
 import type { Host } from '../domain/host.js';
 import { newHexId } from '../domain/ids.js';
@@ -135,7 +135,7 @@ export class AgentService {
   }
 
   /** Stores a full inventory, after checking its hash; the previous one stays if anything is wrong. */
-  async uploadInventory(host: Host, upload: InventoryUpload): Promise<InventoryAccepted> {
+  async uploadInventory(host: Host, upload: ReceivedInventoryUpload): Promise<InventoryAccepted> {
     const hash = inventoryHash({ os: upload.os, packages: upload.packages });
     if (hash !== upload.content_hash) throw invalidParameter('content_hash', 'content_hash does not match the uploaded os and packages');
     const now = this.now();
@@ -146,7 +146,7 @@ export class AgentService {
       uploadedAt: now,
       warnings: upload.warnings,
       os: upload.os,
-      packages: upload.packages,
+      packages: upload.packages.map(completePackage),
     });
     if (upload.command_id) await this.commands.markDone(host.id, upload.command_id, now);
     this.events.emit('inventory', host.id);

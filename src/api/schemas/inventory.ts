@@ -10,12 +10,25 @@ export const OsReleaseSchema = Type.Object({
   prettyName: Type.Optional(Text(256)),
 });
 
-/** A package as the scan engine reports it; type-specific fields (a deb's source, an rpm's epoch) ride along. */
+const Name = Type.String({ minLength: 1, maxLength: 512 });
+const Version = Type.String({ minLength: 1, maxLength: 256 });
+
+/**
+ * A package as the scan engine reports it (WirePackage in src/agent/protocol.ts).
+ * The type-specific fields are optional, with the package managers' defaults
+ * (completePackage): a deb without `source` is its own source, as in dpkg.
+ */
 export const PackageSchema = Type.Object({
   type: Type.Enum(['deb', 'apk', 'rpm', 'npm', 'pypi', 'go', 'maven', 'cargo']),
-  name: Type.String({ minLength: 1, maxLength: 512 }),
-  version: Type.String({ minLength: 1, maxLength: 256 }),
+  name: Name,
+  version: Version,
   location: Type.Object({ path: Text(4096), layerDigest: Type.Optional(Text(128)) }),
+  architecture: Type.Optional(Text(64)),
+  source: Type.Optional(Type.Object({ name: Name, version: Version }, { description: 'deb: the source package; default: the package itself' })),
+  origin: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'apk: the aport; default: the package name' })),
+  epoch: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 2147483647 }), Type.Null()], { description: 'rpm; default: from the version' })),
+  release: Type.Optional(Type.String({ maxLength: 256, description: 'rpm; default: from the version' })),
+  sourceRpm: Type.Optional(Type.String({ maxLength: 512, description: 'rpm: the source RPM file name' })),
 });
 
 /** What a host or an image contains: the inventory agents and pipelines upload. */

@@ -1,7 +1,11 @@
+import type { Kysely } from 'kysely';
 import type { InventoryDocument } from '../../agent/protocol.js';
+import type { DB } from '../../db/schema.js';
 import { invalidParameter } from '../../domain/errors.js';
 import type { ImageAsset, ImageVulTotals } from '../../domain/image.js';
-import type { ImageAssetFilter, ImageAssetRepository } from '../../repositories/image-asset-repository.js';
+import { ImageAssetRepository, type ImageAssetFilter } from '../../repositories/image-asset-repository.js';
+import { ImageContentRepository } from '../../repositories/image-content-repository.js';
+import { inTransaction } from '../../repositories/transaction.js';
 import { parseReference } from '../../sources/registry/index.js';
 import { splitRepository } from './registry-sync.js';
 import type { ImageContentService } from './image-content-service.js';
@@ -28,10 +32,13 @@ export interface CicdRecorded {
 /**
  * Images reported by CI/CD pipelines. The pipeline analyses the image and
  * sends only its inventory; the server matches it like any other image, so
- * the asset's vulnerabilities follow database updates and re-scans.
+ * the asset's vulnerabilities follow database updates and re-scans. A
+ * report is recorded whole or not at all: the asset, the inventory and its
+ * vulnerabilities are written in one transaction, after matching.
  */
 export class CicdImageService {
   constructor(
+    private readonly db: Kysely<DB>,
     private readonly assets: ImageAssetRepository,
     private readonly contents: ImageContentService,
     private readonly now: () => number,
@@ -46,32 +53,37 @@ export class CicdImageService {
     }
     const { namespace, imageName } = splitRepository(reference.repository);
     const version = reference.tag ?? 'latest';
+    const matched = this.contents.match(report.inventory);
     const now = this.now();
-    const [asset] = await this.assets.upsert(
-      [
-        {
-          projectId,
-          enterpriseProjectId: report.enterpriseProjectId,
-          imageType: 'cicd',
-          naturalKey: `${reference.registry}/${reference.repository}:${version}`,
-          registryId: null,
-          registryName: reference.registry,
-          registryType: 'Other',
-          namespace,
-          imageName,
-          imageVersion: version,
-          imageDigest: report.imageDigest,
-          imageId: report.imageId,
-          imageSize: report.imageSize,
-          latestUpdateTime: report.scannedAt,
-          localImageType: null,
-        },
-      ],
-      now,
-    );
-    const recorded = await this.contents.record(projectId, report.imageDigest, report.imageId, report.inventory, 'cicd', report.scannedAt);
-    const fresh = (await this.assets.get(projectId, asset!.id))!;
-    return { asset: fresh, ...recorded };
+    return inTransaction(this.db, async (trx) => {
+      const assets = new ImageAssetRepository(trx);
+      const [asset] = await assets.upsert(
+        [
+          {
+            projectId,
+            enterpriseProjectId: report.enterpriseProjectId,
+            imageType: 'cicd',
+            naturalKey: `${reference.registry}/${reference.repository}:${version}`,
+            registryId: null,
+            registryName: reference.registry,
+            registryType: 'Other',
+            namespace,
+            imageName,
+            imageVersion: version,
+            imageDigest: report.imageDigest,
+            imageId: report.imageId,
+            imageSize: report.imageSize,
+            latestUpdateTime: report.scannedAt,
+            localImageType: null,
+          },
+        ],
+        now,
+      );
+      const at = { projectId, digest: report.imageDigest, imageId: report.imageId, source: 'cicd' as const, inventoryAt: report.scannedAt, markScanned: true };
+      const recorded = await this.contents.store(matched, at, { assets, contents: new ImageContentRepository(trx) });
+      const fresh = (await assets.get(projectId, asset!.id))!;
+      return { asset: fresh, ...recorded };
+    });
   }
 
   async list(filter: Omit<ImageAssetFilter, 'imageType'>, page: { offset: number; limit: number }) {

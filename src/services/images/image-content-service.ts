@@ -18,6 +18,13 @@ export interface RecordedImage {
   totals: ImageVulTotals;
 }
 
+/** An inventory matched against one DB generation, ready to be stored. */
+export interface MatchedImage extends RecordedImage {
+  inventory: InventoryDocument;
+  generation: string;
+  vuls: ImageVulDraft[];
+}
+
 /** Where an inventory came from. */
 export type ContentSource = 'registry' | 'agent' | 'cicd';
 
@@ -61,6 +68,11 @@ export class ImageContentService {
   ) {}
 
   async record(projectId: string, digest: string, imageId: string | null, inventory: InventoryDocument, source: ContentSource, inventoryAt = this.now(), markScanned = true): Promise<RecordedImage> {
+    return this.store(this.match(inventory), { projectId, digest, imageId, source, inventoryAt, markScanned });
+  }
+
+  /** Matches an inventory against the vulnerability DB; nothing is written. */
+  match(inventory: InventoryDocument): MatchedImage {
     // reader() may swap in a replaced DB file; the generation is read after it, so the two agree.
     const reader = this.vulnDb.reader();
     const generation = this.vulnDb.generation();
@@ -76,8 +88,22 @@ export class ImageContentService {
       if (!before || rank.indexOf(s) > rank.indexOf(before)) counted.set(v.vul_id, s);
     }
     for (const s of counted.values()) totals[s]++;
+    return { inventory, generation, vuls, totals, vulNum: counted.size };
+  }
+
+  /**
+   * Stores a matched inventory and its rows, and marks the digest's assets
+   * scanned; with `repos` bound to a caller's transaction, inside it.
+   */
+  async store(
+    matched: MatchedImage,
+    at: { projectId: string; digest: string; imageId: string | null; source: ContentSource; inventoryAt: number; markScanned: boolean },
+    repos: { contents: ImageContentRepository; assets: ImageAssetRepository } = { contents: this.contents, assets: this.assets },
+  ): Promise<RecordedImage> {
+    const { inventory, generation, vuls, totals } = matched;
+    const { projectId, digest, imageId, source, inventoryAt } = at;
     const now = this.now();
-    await this.contents.save(
+    await repos.contents.save(
       {
         project_id: projectId,
         image_digest: digest,
@@ -99,8 +125,8 @@ export class ImageContentService {
       vuls,
       now,
     );
-    if (markScanned) await this.assets.setScanStatusByDigest(projectId, digest, 'success', '', now);
-    return { vulNum: counted.size, totals };
+    if (at.markScanned) await repos.assets.setScanStatusByDigest(projectId, digest, 'success', '', now);
+    return { vulNum: matched.vulNum, totals };
   }
 
   /** The verdict cache for the DB generation in use; a new DB file starts an empty one. */

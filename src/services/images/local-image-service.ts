@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { imageContentHash } from '../../agent/image-content-hash.js';
-import { inventoryHash, type ImageReport, type ImageReportAccepted, type ReportedImage } from '../../agent/protocol.js';
+import { completeInventory, inventoryHash, type ImageReportAccepted, type InventoryDocument, type ReceivedImageReport, type ReportedImage } from '../../agent/protocol.js';
 import { invalidParameter } from '../../domain/errors.js';
 import type { Host } from '../../domain/host.js';
 import type { ImageAsset, ImageScanStatus, ImageVulTotals, LocalImageType } from '../../domain/image.js';
@@ -12,6 +12,9 @@ import type { ImageLocalRef, ImageLocalRefRepository, LocalRefSummary } from '..
 import { decodeInventory } from '../../repositories/inventory-codec.js';
 import type { AgentService } from '../agent-service.js';
 import type { ImageContentService } from './image-content-service.js';
+
+/** A reported image whose inventory has its packages completed (completeInventory). */
+type CompleteImage = Omit<ReportedImage, 'inventory'> & { inventory: InventoryDocument | undefined };
 
 export interface LocalImageSettings {
   /** How long a requested report may take before the images waiting for it fail. */
@@ -85,7 +88,9 @@ export class LocalImageService {
    * matched. Validation happens first; a bad report changes nothing, and so
    * does one naming an inventory the server lacks (answered with `needed`).
    */
-  async report(host: Host, report: ImageReport): Promise<ImageReportAccepted> {
+  async report(host: Host, sent: ReceivedImageReport): Promise<ImageReportAccepted> {
+    // Packages get the defaults of their package manager first: the content hash is of the inventory as stored.
+    const report = { ...sent, images: sent.images.map((i): CompleteImage => (i.inventory ? { ...i, inventory: completeInventory(i.inventory) } : { ...i, inventory: undefined })) };
     this.check(report);
     const needed: string[] = [];
     const known = new Map<string, boolean>();
@@ -98,7 +103,7 @@ export class LocalImageService {
 
     const now = this.now();
     const drafts: ImageAssetDraft[] = [];
-    const imageOf = new Map<string, ReportedImage>();
+    const imageOf = new Map<string, CompleteImage>();
     for (const image of report.images) {
       for (const tag of image.repo_tags) {
         const key = naturalKeyOf(tag.name, tag.version, image.image_digest);
@@ -268,7 +273,7 @@ export class LocalImageService {
     return failed;
   }
 
-  private check(report: ImageReport): void {
+  private check(report: { images: CompleteImage[] }): void {
     const ids = new Set<string>();
     const digests = new Set<string>();
     report.images.forEach((image, i) => {

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MAX_IMAGE_CONTAINERS, MAX_IMAGE_TAGS, MAX_INVENTORY_GZIP_BYTES, MAX_INVENTORY_JSON_BYTES, MAX_REPORTED_IMAGES, type ImageReport } from '../../../agent/protocol.js';
+import { MAX_IMAGE_CONTAINERS, MAX_IMAGE_TAGS, MAX_INVENTORY_GZIP_BYTES, MAX_INVENTORY_JSON_BYTES, MAX_REPORTED_IMAGES, type ReceivedImageReport } from '../../../agent/protocol.js';
 import type { LocalImageService } from '../../../services/images/local-image-service.js';
 import { acceptCompressedJson } from '../../plugins/compressed-json.js';
 import { InventoryDocumentSchema } from '../../schemas/inventory.js';
@@ -62,6 +62,6 @@ export const agentImageRoutes =
           },
         },
       },
-      async (request) => localImages.report(request.agentHost!, request.body as ImageReport),
+      async (request) => localImages.report(request.agentHost!, request.body as ReceivedImageReport),
     );
   };

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MAX_INVENTORY_GZIP_BYTES, MAX_INVENTORY_JSON_BYTES, type InventoryDocument } from '../../../agent/protocol.js';
+import { MAX_INVENTORY_GZIP_BYTES, MAX_INVENTORY_JSON_BYTES, completeInventory, type WireInventoryDocument } from '../../../agent/protocol.js';
 import { IMAGE_SCAN_STATUSES } from '../../../domain/image.js';
 import type { CicdImageService } from '../../../services/images/cicd-image-service.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
@@ -76,7 +76,7 @@ export const cicdImageRoutes =
           imageDigest: b.image_digest,
           imageId: b.image_id ?? null,
           imageSize: b.image_size ?? null,
-          inventory: { os: b.os, packages: b.packages } as InventoryDocument,
+          inventory: completeInventory({ os: b.os, packages: b.packages } as WireInventoryDocument),
           scannedAt: b.scanned_at ?? Date.now(),
         });
         return {
