@@ -47,6 +47,17 @@ const MATCH_BATCH = 2000;
  */
 export class VulScanService {
   private starter: TaskStarter | undefined;
+  /**
+   * When this process began watching agents. Silence is only held against an
+   * agent for time a server could hear it: after a restart (or an outage of
+   * every server) agents get one full offline window to reconnect before a
+   * scan fails their host, whatever their last heartbeat before the outage,
+   * and the wait for an inventory restarts too (an agent cannot upload to a
+   * server that is down), and so does the task's deadline: a process that
+   * stays up still ends every task within one deadline, so nothing waits
+   * forever.
+   */
+  private readonly watchingSince: number;
 
   constructor(
     private readonly tasks: VulScanTaskRepository,
@@ -55,7 +66,9 @@ export class VulScanService {
     private readonly matcher: HostVulMatcher,
     private readonly settings: ScanSettings,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.watchingSince = now();
+  }
 
   /** Wires how created tasks get run (the job queue). */
   useStarter(starter: TaskStarter): void {
@@ -158,8 +171,8 @@ export class VulScanService {
       if (!tasks.has(w.taskId)) tasks.set(w.taskId, (await this.tasks.findById(w.taskId))!);
       const task = tasks.get(w.taskId)!;
       if (w.inventoryAt !== null && w.inventoryAt >= w.startedAt) entry.ready.push(w.hostId);
-      else if (now - w.lastSeenAt > this.settings.offlineAfterMs) entry.failed.push({ hostId: w.hostId, status: 'failed', failedReasons: reasonsFor(task, 'agent went offline during the scan') });
-      else if (now - w.startedAt > this.settings.inventoryTimeoutMs)
+      else if (now - Math.max(w.lastSeenAt, this.watchingSince) > this.settings.offlineAfterMs) entry.failed.push({ hostId: w.hostId, status: 'failed', failedReasons: reasonsFor(task, 'agent went offline during the scan') });
+      else if (now - Math.max(w.startedAt, this.watchingSince) > this.settings.inventoryTimeoutMs)
         entry.failed.push({ hostId: w.hostId, status: 'failed', failedReasons: reasonsFor(task, `agent sent no inventory within ${Math.round(this.settings.inventoryTimeoutMs / 1000)} s`) });
     }
     for (const [taskId, entry] of byTask) {
@@ -167,7 +180,7 @@ export class VulScanService {
       await this.matchAndFinish(tasks.get(taskId)!, entry.ready);
     }
     for (const task of await this.tasks.running()) {
-      if (now > task.deadline) {
+      if (now > Math.max(task.deadline, this.watchingSince + this.settings.inventoryTimeoutMs * 2)) {
         const left = await this.tasks.scanningHostIds(task.id);
         await this.tasks.finishHosts(task.id, left.map((l) => ({ hostId: l.hostId, status: 'failed', failedReasons: reasonsFor(task, 'scan task timed out') })), now);
       }
