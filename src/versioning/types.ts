@@ -1,6 +1,6 @@
-export type VersionScheme = 'deb' | 'rpm' | 'apk' | 'npm' | 'pep440' | 'maven' | 'go';
+export type VersionScheme = 'deb' | 'rpm' | 'apk' | 'npm' | 'pep440' | 'maven' | 'go' | 'rubygems' | 'nuget' | 'composer';
 
-export const VERSION_SCHEMES: readonly VersionScheme[] = ['deb', 'rpm', 'apk', 'npm', 'pep440', 'maven', 'go'];
+export const VERSION_SCHEMES: readonly VersionScheme[] = ['deb', 'rpm', 'apk', 'npm', 'pep440', 'maven', 'go', 'rubygems', 'nuget', 'composer'];
 
 export type Ordering = -1 | 0 | 1;
 

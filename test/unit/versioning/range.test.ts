@@ -88,6 +88,27 @@ const CASES: readonly Case[] = [
     affected: ['v0.0.0-20220722155237-a158d28d115b', 'v0.16.0', '0.16.0', 'v0.17.0-rc.1', 'v0.17.0-0.20231001000000-abcdefabcdef'],
     unaffected: ['v0.17.0', 'v0.17.0+incompatible', 'v0.17.1-0.20231001000000-abcdefabcdef', 'v1.0.0'],
   },
+  {
+    scheme: 'rubygems',
+    what: "rack's CVE-2024-26146 ranges (one per maintained line)",
+    events: [{ introduced: '0' }, { fixed: '2.0.9.4' }, { introduced: '2.1.0' }, { fixed: '2.1.4.4' }, { introduced: '2.2.0' }, { fixed: '2.2.8.1' }, { introduced: '3.0.0' }, { fixed: '3.0.9.1' }],
+    affected: ['1.6.13', '2.0.9.3', '2.0.9.4.rc1', '2.1.4', '2.2.8', '3.0.0', '3.0.9'],
+    unaffected: ['2.0.9.4', '2.1.0.a', '2.1.4.4', '2.2.8.1', '2.2.9', '3.0.0.beta1', '3.0.9.1', '3.1.0'],
+  },
+  {
+    scheme: 'nuget',
+    what: "System.Text.Encodings.Web's CVE-2021-26701 ranges",
+    events: [{ introduced: '4.0.0' }, { fixed: '4.5.1' }, { introduced: '5.0.0' }, { fixed: '5.0.1' }],
+    affected: ['4.0.0', '4.5.0', '4.5.1-preview1', '5.0.0', '5.0.0.1', '5.0.1-rc.1'],
+    unaffected: ['3.9.9', '4.0.0-rc2', '4.5.1', '4.7.2', '5.0.1', '6.0.0'],
+  },
+  {
+    scheme: 'composer',
+    what: "guzzlehttp/guzzle's CVE-2022-29248 ranges",
+    events: [{ introduced: '0' }, { fixed: '6.5.6' }, { introduced: '7.0.0' }, { fixed: '7.4.3' }],
+    affected: ['5.3.4', 'v6.5.5', '6.5.6-RC1', '7.0.0', '7.4.2', '7.4.3-dev'],
+    unaffected: ['6.5.6', 'v6.5.8', '7.0.0-beta1', '7.4.3', '7.4.3-p1', '7.5.0'],
+  },
 ];
 
 describe('inRange (OSV events)', () => {
@@ -103,7 +124,7 @@ describe('inRange (OSV events)', () => {
   });
 
   it('treats introduced "0" as before everything, with or without a fix, for every scheme', () => {
-    const sample: Record<VersionScheme, string> = { deb: '0~~', rpm: '0~', apk: '0_alpha', npm: '0.0.0-0', pep440: '0.dev0', maven: '0-alpha', go: 'v0.0.0-0' };
+    const sample: Record<VersionScheme, string> = { deb: '0~~', rpm: '0~', apk: '0_alpha', npm: '0.0.0-0', pep440: '0.dev0', maven: '0-alpha', go: 'v0.0.0-0', rubygems: '0.a', nuget: '0.0.0-0', composer: '0.0.0-dev' };
     for (const scheme of VERSION_SCHEMES) {
       assert.equal(inRange(scheme, sample[scheme], [{ introduced: '0' }]), true, scheme);
       assert.equal(inRange(scheme, sample[scheme], [{ introduced: '0' }, { limit: '*' }]), true, scheme);

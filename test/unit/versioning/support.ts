@@ -42,7 +42,7 @@ export function assertInvalid(scheme: VersionScheme, versions: readonly string[]
       `${scheme} compare should throw UnparsableVersionError for ${JSON.stringify(v)}`,
     );
     // Whichever side is bad, the error names it.
-    const good = { deb: '1.0', rpm: '1.0', apk: '1.0', npm: '1.0.0', pep440: '1.0', maven: '1.0', go: 'v1.0.0' }[scheme];
+    const good = { deb: '1.0', rpm: '1.0', apk: '1.0', npm: '1.0.0', pep440: '1.0', maven: '1.0', go: 'v1.0.0', rubygems: '1.0', nuget: '1.0.0', composer: '1.0.0' }[scheme];
     assert.throws(() => c.compare(good, v), (e: unknown) => e instanceof UnparsableVersionError && e.version === v);
   }
 }
