@@ -261,6 +261,9 @@ export interface ImageAssetsTable {
   scan_status: string;
   scan_failed_reason: string;
   latest_scan_time: number | null;
+  /** The outcome of the latest completed scan (null: never scanned, or the digest changed since). */
+  completed_scan_status: string | null;
+  completed_scan_reason: string | null;
   removed_at: number | null;
   created_at: number;
   updated_at: number;
@@ -376,6 +379,8 @@ export interface ExportTasksTable {
   file_path: string | null;
   file_size: number | null;
   rows_written: number;
+  /** Rows that matched when the task was created (null: tasks older than the column). */
+  matched_num: number | null;
   created_at: number;
   finished_at: number | null;
   expires_at: number;

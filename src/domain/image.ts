@@ -70,3 +70,32 @@ export interface ImageVulTotals {
   low: number;
   unknown: number;
 }
+
+/** HSS's words for an image vulnerability's severity (`repair_necessity`). */
+export type HssImageSeverity = 'Critical' | 'High' | 'Medium' | 'Low';
+
+/** A stored severity in HSS's words: an unrated vulnerability counts as Low. The API and the exports say the same. */
+export function hssImageSeverity(severity: string): HssImageSeverity {
+  switch (severity.toLowerCase()) {
+    case 'critical':
+      return 'Critical';
+    case 'high':
+      return 'High';
+    case 'medium':
+      return 'Medium';
+    default:
+      return 'Low';
+  }
+}
+
+/** The fix of a vulnerable package, as the image vulnerability list and the exports word it. */
+export function imageVulSolution(packageName: string, fixedVersion: string): string {
+  return fixedVersion ? `Upgrade ${packageName} to ${fixedVersion} or later` : 'No fixed version is available yet';
+}
+
+/** A page about the vulnerability: the NVD page of its first CVE, else the OSV page of its id (GHSA-…, PYSEC-…), else ''. */
+export function imageVulUrl(vulId: string, cveIds: readonly string[]): string {
+  if (cveIds[0]) return `https://nvd.nist.gov/vuln/detail/${cveIds[0]}`;
+  if (/^CVE-\d{4}-\d+$/.test(vulId)) return `https://nvd.nist.gov/vuln/detail/${vulId}`;
+  return vulId ? `https://osv.dev/vulnerability/${encodeURIComponent(vulId)}` : '';
+}

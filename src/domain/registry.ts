@@ -1,7 +1,7 @@
 import type { RegistryType } from './image.js';
 
-/** Whether openhss can reach a registry with its stored credentials, from the last check or sync. */
-export const REGISTRY_CONNECTION_STATUSES = ['connected', 'unauthorized', 'unreachable'] as const;
+/** Whether openhss can reach a registry with its stored credentials, from the last check or sync; `checking` until the first check after a change ends. */
+export const REGISTRY_CONNECTION_STATUSES = ['checking', 'connected', 'unauthorized', 'unreachable'] as const;
 export type RegistryConnectionStatus = (typeof REGISTRY_CONNECTION_STATUSES)[number];
 
 /** A registry's sync: none running (`idle`), one running, or the last one failed. */

@@ -22,7 +22,15 @@ export interface ImageVulExportRow {
   namespace: string;
   /** Local images: the names of the hosts holding it, sorted, each once. */
   hostNames: string[];
+  /** What the image filters select on: scan status, size and times. */
+  scanStatus: string;
+  imageSize: number | null;
+  latestUpdateTime: number;
+  latestScanTime: number | null;
   vulId: string;
+  /** The CVE ids of the advisory (a GHSA or distribution id names them here). */
+  cveIds: string[];
+  description: string;
   packageName: string;
   packageVersion: string;
   packagePath: string;
@@ -73,7 +81,7 @@ export async function* imageVulRows(db: Kysely<DB>, f: ImageVulExportFilter): As
     let q = whereImageAssets(
       db
         .selectFrom('image_assets')
-        .select(['image_assets.id', 'image_assets.project_id', 'image_assets.latest_update_time', 'image_assets.image_name', 'image_assets.image_version', 'image_assets.image_digest', 'image_assets.image_id', 'image_assets.registry_name', 'image_assets.namespace']),
+        .select(['image_assets.id', 'image_assets.project_id', 'image_assets.latest_update_time', 'image_assets.image_name', 'image_assets.image_version', 'image_assets.image_digest', 'image_assets.image_id', 'image_assets.registry_name', 'image_assets.namespace', 'image_assets.scan_status', 'image_assets.image_size', 'image_assets.latest_scan_time']),
       f.assets,
     ).where((eb) =>
       eb.exists(
@@ -98,7 +106,7 @@ export async function* imageVulRows(db: Kysely<DB>, f: ImageVulExportFilter): As
       for (;;) {
         let vq = db
           .selectFrom('image_vuls')
-          .select(['vul_id', 'package_name', 'package_version', 'package_path', 'fixed_version', 'severity', 'cvss_score', 'handle_status', 'first_seen_at', 'vul_type'])
+          .select(['vul_id', 'package_name', 'package_version', 'package_path', 'fixed_version', 'severity', 'cvss_score', 'handle_status', 'first_seen_at', 'vul_type', 'cve_ids', 'title'])
           .where('image_vuls.project_id', '=', asset.project_id)
           .where('image_vuls.image_digest', '=', digest)
           .where((eb) => vulConditions(eb, f));
@@ -117,7 +125,13 @@ export async function* imageVulRows(db: Kysely<DB>, f: ImageVulExportFilter): As
             registryName: asset.registry_name,
             namespace: asset.namespace,
             hostNames: hosts.get(asset.id) ?? [],
+            scanStatus: asset.scan_status,
+            imageSize: asset.image_size === null ? null : Number(asset.image_size),
+            latestUpdateTime: Number(asset.latest_update_time),
+            latestScanTime: asset.latest_scan_time === null ? null : Number(asset.latest_scan_time),
             vulId: v.vul_id,
+            cveIds: JSON.parse(v.cve_ids) as string[],
+            description: v.title,
             packageName: v.package_name,
             packageVersion: v.package_version,
             packagePath: v.package_path,

@@ -13,6 +13,8 @@ export interface ExportTask {
   params: unknown;
   exportSize: number;
   recordTotalNum: number;
+  /** Rows that matched when the task was created; above exportSize the file is truncated (null: not recorded). */
+  matchedNum: number | null;
   status: ExportTaskStatus;
   failedReason: string;
   fileId: string | null;
@@ -39,6 +41,7 @@ function toTask(r: ExportTasksTable): ExportTask {
     params: JSON.parse(r.params) as unknown,
     exportSize: Number(r.export_size),
     recordTotalNum: Number(r.record_total_num),
+    matchedNum: num(r.matched_num),
     status: r.status as ExportTaskStatus,
     failedReason: r.failed_reason,
     fileId: r.file_id,
@@ -69,6 +72,7 @@ export class ExportTaskRepository {
         params: JSON.stringify(task.params),
         export_size: task.exportSize,
         record_total_num: task.recordTotalNum,
+        matched_num: task.matchedNum,
         status: task.status,
         failed_reason: task.failedReason,
         file_id: task.fileId,

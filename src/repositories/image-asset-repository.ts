@@ -214,7 +214,7 @@ export class ImageAssetRepository {
         };
         if (existing) {
           const changed = existing.image_digest !== d.imageDigest;
-          const scanState = changed ? { scan_status: 'unscan', scan_failed_reason: '', latest_scan_time: null } : {};
+          const scanState = changed ? { scan_status: 'unscan', scan_failed_reason: '', latest_scan_time: null, completed_scan_status: null, completed_scan_reason: null } : {};
           await trx.updateTable('image_assets').set({ ...fields, ...scanState }).where('id', '=', existing.id).execute();
           out.push(toImageAsset({ ...existing, ...fields, ...scanState } as ImageAssetsTable));
         } else {
@@ -227,6 +227,8 @@ export class ImageAssetRepository {
             scan_status: 'unscan',
             scan_failed_reason: '',
             latest_scan_time: null,
+            completed_scan_status: null,
+            completed_scan_reason: null,
             created_at: now,
           };
           // Another process may insert the same image at the same moment (two hosts reporting it):
@@ -309,11 +311,12 @@ export class ImageAssetRepository {
     return rows.map((r) => r.id);
   }
 
+  /** `scanned`: this is the outcome of a completed scan (kept apart as the image's latest completed scan). */
   async setScanStatus(projectId: string, ids: readonly string[], status: ImageScanStatus, reason: string, now: number, scanned = false): Promise<void> {
     for (let i = 0; i < ids.length; i += 500) {
       await this.db
         .updateTable('image_assets')
-        .set({ scan_status: status, scan_failed_reason: reason, updated_at: now, ...(scanned ? { latest_scan_time: now } : {}) })
+        .set({ scan_status: status, scan_failed_reason: reason, updated_at: now, ...(scanned ? { latest_scan_time: now, completed_scan_status: status, completed_scan_reason: reason } : {}) })
         .where('project_id', '=', projectId)
         .where('id', 'in', ids.slice(i, i + 500))
         .execute();
@@ -324,9 +327,42 @@ export class ImageAssetRepository {
   async setScanStatusByDigest(projectId: string, digest: string, status: ImageScanStatus, reason: string, now: number): Promise<void> {
     await this.db
       .updateTable('image_assets')
-      .set({ scan_status: status, scan_failed_reason: reason, updated_at: now, latest_scan_time: now })
+      .set({ scan_status: status, scan_failed_reason: reason, updated_at: now, latest_scan_time: now, completed_scan_status: status, completed_scan_reason: reason })
       .where('project_id', '=', projectId)
       .where('image_digest', '=', digest)
       .execute();
+  }
+
+  /**
+   * After a task stopped: each image shows its latest completed scan again
+   * (`fallback` when it never had one). Images another running task still
+   * has waiting or scanning are left as that task set them.
+   */
+  async restoreCompletedStatus(projectId: string, ids: readonly string[], fallback: ImageScanStatus, reason: string, now: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db
+        .updateTable('image_assets')
+        .set({
+          scan_status: sql<string>`coalesce(completed_scan_status, ${fallback})`,
+          scan_failed_reason: sql<string>`case when completed_scan_status is null then ${reason} else coalesce(completed_scan_reason, '') end`,
+          updated_at: now,
+        })
+        .where('project_id', '=', projectId)
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('image_scan_task_items as i')
+                .innerJoin('image_scan_tasks as t', 't.id', 'i.task_id')
+                .select(sql`1`.as('one'))
+                .whereRef('i.image_asset_id', '=', 'image_assets.id')
+                .where('t.status', '=', 'running')
+                .where('i.scan_status', 'in', ['waiting_for_scan', 'scanning']),
+            ),
+          ),
+        )
+        .execute();
+    }
   }
 }

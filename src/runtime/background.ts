@@ -18,6 +18,7 @@ export interface Background {
  */
 export async function startBackground(runtime: Runtime, queue: JobQueue, logger: Logger): Promise<Background> {
   const { services, config } = runtime;
+  for (const service of [services.imageScans, services.exports, services.registries]) service.useLogger(logger);
   registerJobHandlers(queue, { logger, ...services });
   await queue.start();
   const onError = (what: string) => (err: unknown) => logger.error({ err }, `${what} failed`);

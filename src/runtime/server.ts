@@ -33,6 +33,8 @@ export function queueOptions(config: Config, logger: Logger) {
 /** Opens everything `openhss serve` needs and starts listening. */
 export async function startServer(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningServer> {
   const runtime = await openRuntime(config, options);
+  // Image scan tasks, exports and registry checks run in the API process too: they log where it does.
+  for (const service of [runtime.services.imageScans, runtime.services.exports, runtime.services.registries]) service.useLogger(logger);
   const queue = createJobQueue(runtime.database, queueOptions(config, logger));
   wireStarters(runtime, queue);
   const metrics = createMetrics(queue);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { open, type FileHandle } from 'node:fs/promises';
 import { invalidParameter, notFound } from '../domain/errors.js';
 import type { ImageVulHandleStatus, ImageVulType } from '../domain/image.js';
@@ -74,6 +75,13 @@ export class ExportService {
     private readonly now: () => number,
   ) {}
 
+  private logger: Logger | undefined;
+
+  /** Where written exports are logged (the server's and workers' logger). */
+  useLogger(logger: Logger): void {
+    this.logger = logger;
+  }
+
   /** How created tasks reach a worker (the job queue); without one they wait for runTask. */
   useStarter(starter: ExportStarter): void {
     this.starter = starter;
@@ -82,10 +90,9 @@ export class ExportService {
   async createImageVulExport(projectId: string, r: ImageVulExportRequest): Promise<{ recordTotalNum: number; taskId: string }> {
     const assets: ImageAssetFilter = { ...r.assetFilter, projectId, imageType: r.imageType, enterpriseProjectIds: r.enterpriseProjectIds };
     if (!r.operateAll) {
-      const ids = [...new Set(r.imageIds)];
-      if (ids.length === 0) throw invalidParameter('image_id_list', 'Invalid parameter: image_id_list names no image; name the images or set operate_all to true');
-      await this.requireImages(projectId, r, ids);
-      assets.ids = ids;
+      const refs = [...new Set(r.imageIds)];
+      if (refs.length === 0) throw invalidParameter('image_id_list', 'Invalid parameter: image_id_list names no image; name the images or set operate_all to true');
+      assets.ids = await this.requireImages(projectId, r, refs);
     }
     const params: ExportParams = {
       kind: KIND_OF[r.imageType] as 'local_image_vuls' | 'registry_image_vuls',
@@ -104,17 +111,38 @@ export class ExportService {
     return this.create(projectId, r.enterpriseProjectId, { kind: 'host_vuls', filter: r.filter }, r.exportSize, r.format);
   }
 
-  /** Unknown ids, other projects' images, images of the other type, outside the caller's scope or gone: all "not found", listed. */
-  private async requireImages(projectId: string, r: ImageVulExportRequest, ids: string[]): Promise<void> {
-    const found = await this.assets.getMany(projectId, ids);
+  /**
+   * The asset ids `image_id_list` names: each entry is an image's `id` from
+   * its list, or its image id or digest (sha256:…, every image of the
+   * export's type with it). Unknown ids, other projects' images, images of
+   * the other type, outside the caller's scope or gone: all "not found", listed.
+   */
+  private async requireImages(projectId: string, r: ImageVulExportRequest, refs: string[]): Promise<string[]> {
+    const numeric = refs.filter((ref) => /^[0-9]{1,16}$/.test(ref));
+    const found = await this.assets.getMany(projectId, numeric);
     const visible = new Set(
       found.filter((a) => a.imageType === r.imageType && a.removedAt === null && (!r.enterpriseProjectIds || r.enterpriseProjectIds.includes(a.enterpriseProjectId))).map((a) => a.id),
     );
-    const missing = ids.filter((id) => !visible.has(id));
+    const ids = new Set<string>();
+    const missing: string[] = [];
+    for (const ref of refs) {
+      if (visible.has(ref)) {
+        ids.add(ref);
+        continue;
+      }
+      let matched: string[] = [];
+      if (/^sha256:[0-9a-f]{64}$/.test(ref)) {
+        const base = { projectId, imageType: r.imageType, enterpriseProjectIds: r.enterpriseProjectIds };
+        matched = [...(await this.assets.ids({ ...base, imageDigest: ref })), ...(await this.assets.ids({ ...base, imageId: ref }))];
+      }
+      if (matched.length === 0) missing.push(ref);
+      for (const id of matched) ids.add(id);
+    }
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
       throw notFound(`Requested resource not found: no ${r.imageType} image ${shown} (image_id_list)`);
     }
+    return [...ids];
   }
 
   private async create(projectId: string, enterpriseProjectId: string, params: ExportParams, exportSize: number, format: ExportFormat) {
@@ -133,6 +161,7 @@ export class ExportService {
       params,
       exportSize,
       recordTotalNum: Math.min(total, exportSize),
+      matchedNum: total,
       status: 'running',
       failedReason: '',
       fileId: randomUUID().replaceAll('-', ''),
@@ -188,6 +217,13 @@ export class ExportService {
     const recorded = await this.tasks.markSuccess(task.id, { filePath: final, fileSize: size, rowsWritten: rows, finishedAt: now, expiresAt: now + this.options.retentionMs });
     // The sweep gave up on the task meanwhile: its status says failure, so no file may be served for it.
     if (!recorded) await this.files.remove(final);
+    else {
+      const truncated = task.matchedNum !== null && task.matchedNum > rows;
+      this.logger?.info(
+        { taskId: task.id, projectId: task.projectId, kind: task.kind, format: task.format, rows, bytes: size, ...(task.matchedNum !== null ? { matched: task.matchedNum } : {}), truncated, durationMs: now - task.createdAt },
+        'export written',
+      );
+    }
   }
 
   private async write(task: ExportTask, path: string, signal: AbortSignal | undefined): Promise<number> {

@@ -89,7 +89,11 @@ for (const backend of backends) {
       });
       assert.equal(added.status, 200, JSON.stringify(added.body));
       assert.ok(!JSON.stringify(added.body).includes(USER.password));
-      const list = (await api('GET', `/v5/${pid}/image/registries`)).body.data_list;
+      // Saved at once; the connectivity check runs in the background and its outcome shows in the list.
+      const list = await waitFor('the connectivity check', async () => {
+        const rows = (await api('GET', `/v5/${pid}/image/registries`)).body.data_list;
+        return rows[0]?.connection_status === 'checking' ? undefined : rows;
+      });
       assert.equal(list.length, 1);
       assert.equal(list[0]!.connection_status, 'connected');
       const id = String(list[0]!.id);

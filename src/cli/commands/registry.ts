@@ -44,7 +44,10 @@ export function registerRegistryCommands(program: Command): void {
           ...(password !== undefined ? { password } : {}),
           skipTlsVerify: opts.skipTlsVerify === true,
         });
-        out(opts.json ? JSON.stringify(added, null, 2) : describe(added));
+        // The service checks connectivity in the background; the CLI waits for it, to print the outcome.
+        await services.registries.checked(added.id);
+        const checked = await services.registries.get(projectId, added.id);
+        out(opts.json ? JSON.stringify(checked, null, 2) : describe(checked));
       }),
     );
 

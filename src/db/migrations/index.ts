@@ -5,6 +5,7 @@ import * as vulScanPolicies from './0003_vul_scan_policies.js';
 import * as hosts from './0004_hosts.js';
 import * as images from './0005_images.js';
 import * as commonTasks from './0006_common_tasks.js';
+import * as imageFidelity from './0007_image_fidelity.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_hosts': hosts,
   '0005_images': images,
   '0006_common_tasks': commonTasks,
+  '0007_image_fidelity': imageFidelity,
 };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { ImageScanTaskItemsTable, ImageScanTasksTable } from '../../db/schema.js';
 import { invalidParameter, notFound } from '../../domain/errors.js';
 import { SCAN_SCOPE, type ImageAsset, type ImageScanStatus, type ImageSource } from '../../domain/image.js';
@@ -48,6 +49,8 @@ export interface ImageScanTaskView {
   progress: number;
   remainingMinutes: number;
   failedImages: Awaited<ReturnType<ImageScanTaskRepository['failedItems']>>;
+  /** The modules of the task's scan_scope openhss did not run. */
+  notSupported: string[];
 }
 
 const IMPLEMENTED_SCOPE = SCAN_SCOPE.vulnerabilities;
@@ -58,17 +61,35 @@ const DISPATCH_BATCH = 200;
 const STUCK_SCAN_MS = 60 * 60_000;
 const STATUS_CODE: Record<Exclude<ImageScanTaskStatus, 'running' | 'finished'>, number> = { stopped: -1, timeout: -2, error: -3 };
 
-/** The scan scope a request asks for (absent: vulnerabilities); a 400 naming scan_scope for what openhss does not scan. */
+/** The modules of `scan_scope` openhss does not run, by their bits. */
+const UNSUPPORTED_MODULES: ReadonlyArray<[number, string]> = [
+  [SCAN_SCOPE.baseline, 'baseline check'],
+  [SCAN_SCOPE.maliciousFiles, 'malicious files'],
+  [SCAN_SCOPE.sensitiveInfo, 'sensitive information'],
+  [SCAN_SCOPE.compliance, 'software compliance'],
+];
+
+/**
+ * The scan scope a request asks for (absent: vulnerabilities). Every
+ * int32 bitmask HSS documents is accepted, `0x7fffffff` (all) included:
+ * openhss runs the vulnerability part and records the rest as not
+ * supported (`unsupportedModules`). 0 asks for nothing and is a 400.
+ */
 export function checkScanScope(requested: number | undefined): number {
   const scope = requested ?? IMPLEMENTED_SCOPE;
   if (scope === 0) throw invalidParameter('scan_scope', 'scan_scope 0 scans for nothing; use 0x000f0000 (983040) for vulnerabilities');
-  if ((scope & ~IMPLEMENTED_SCOPE) !== 0) {
-    throw invalidParameter(
-      'scan_scope',
-      `scan_scope ${scope} asks for checks openhss does not implement (baseline, malicious files, sensitive information, software compliance); only vulnerabilities (0x000f0000 = 983040) can be scanned`,
-    );
-  }
   return scope;
+}
+
+/** The modules a scope asks for that openhss does not run (each named once). */
+export function unsupportedModules(scope: number): string[] {
+  return UNSUPPORTED_MODULES.filter(([bits]) => (scope & bits) !== 0).map(([, name]) => name);
+}
+
+/** What a task's rows say about the modules it could not run: `not supported: …`, or '' when it runs everything it asked for. */
+export function notSupportedText(scope: number): string {
+  const names = unsupportedModules(scope);
+  return names.length === 0 ? '' : `not supported: ${names.join(', ')} (openhss scans vulnerabilities only)`;
 }
 
 /**
@@ -94,6 +115,13 @@ export class ImageScanService {
     private readonly now: () => number,
   ) {}
 
+  private logger: Logger | undefined;
+
+  /** Where task starts and ends are logged (the server's and workers' logger). */
+  useLogger(logger: Logger): void {
+    this.logger = logger;
+  }
+
   useStarter(starter: ItemStarter): void {
     this.starter = starter;
   }
@@ -107,7 +135,12 @@ export class ImageScanService {
     this.localReports = reports;
   }
 
-  /** Creates a task over the selected images and returns its id (null: that schedule slot has its task); the images wait for dispatch. */
+  /**
+   * Creates a task over the selected images and returns its id; the images
+   * wait for dispatch. Null when no task was created: `is_all` selected
+   * nothing (HSS answers 200 and creates no task), or that schedule slot has
+   * its task already.
+   */
   async create(projectId: string, request: ImageScanRequest): Promise<string | null> {
     const scope = checkScanScope(request.scanScope);
     const eps = request.enterpriseProjectIds;
@@ -117,13 +150,19 @@ export class ImageScanService {
       const ids = await this.assets.ids(filter);
       const order = new Map(ids.map((id, i) => [id, i]));
       selected = (await this.assets.getMany(projectId, ids)).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-      if (selected.length === 0) throw invalidParameter('query_info', 'no image matches query_info: the selection is empty');
+      if (selected.length === 0) {
+        this.logger?.info({ projectId, imageType: request.imageType, queryInfo: request.queryInfo ?? {} }, 'image scan task not created: is_all selects no image');
+        return null;
+      }
     } else {
       if (!request.imageInfo || request.imageInfo.length === 0) throw invalidParameter('image_info', 'name the images in image_info, or set is_all to scan every image matching query_info');
       selected = await resolveImageInfo(this.assets, projectId, eps, request.imageType, request.imageInfo);
     }
     const now = this.now();
     const id = randomUUID();
+    // Without the vulnerability bits nothing openhss implements was asked for: the task records each image as not supported.
+    const runsNothing = (scope & IMPLEMENTED_SCOPE) === 0;
+    const notSupported = notSupportedText(scope);
     const task: ImageScanTasksTable = {
       id,
       project_id: projectId,
@@ -135,10 +174,10 @@ export class ImageScanService {
       rate_limit: request.rateLimit ?? 0,
       is_all: request.isAll ? 1 : 0,
       selection: JSON.stringify(request.isAll ? { query_info: request.queryInfo ?? {} } : { image_info: request.imageInfo }),
-      status: 'running',
+      status: runsNothing ? 'finished' : 'running',
       failed_reason: '',
       begin_time: now,
-      end_time: null,
+      end_time: runsNothing ? now : null,
       deadline: now + this.settings.taskTimeoutMs,
       total_num: selected.length,
       schedule_key: request.scheduleKey ?? null,
@@ -149,15 +188,20 @@ export class ImageScanService {
       project_id: projectId,
       image_digest: asset.imageDigest,
       position,
-      scan_status: 'waiting_for_scan',
-      failed_reason: '',
+      scan_status: runsNothing ? 'failed' : 'waiting_for_scan',
+      failed_reason: runsNothing ? notSupported : '',
       risky: 0,
       dispatched_at: null,
       started_at: null,
-      finished_at: null,
+      finished_at: runsNothing ? now : null,
     }));
     if (!(await this.tasks.create(task, items))) return null;
-    await this.assets.setScanStatus(projectId, items.map((i) => i.image_asset_id), 'waiting_for_scan', '', now);
+    if (!runsNothing) await this.assets.setScanStatus(projectId, items.map((i) => i.image_asset_id), 'waiting_for_scan', '', now);
+    this.logger?.info(
+      { taskId: id, projectId, imageType: task.image_type, taskType: task.task_type, images: items.length, scanScope: scope, rateLimit: task.rate_limit, ...(notSupported ? { notSupported: unsupportedModules(scope) } : {}) },
+      'image scan task started',
+    );
+    if (runsNothing) await this.logEnd(task, 'finished');
     return id;
   }
 
@@ -175,10 +219,11 @@ export class ImageScanService {
     return this.view(task);
   }
 
-  async items(projectId: string, taskId: string): Promise<ImageScanTaskItemsTable[]> {
+  /** Each image of a task, and the modules of its scope not run on any of them. */
+  async items(projectId: string, taskId: string): Promise<{ items: ImageScanTaskItemsTable[]; notSupported: string[] }> {
     const task = await this.tasks.get(taskId);
     if (!task || task.project_id !== projectId) throw notFound(`image scan task ${taskId} not found`);
-    return this.tasks.items(taskId);
+    return { items: await this.tasks.items(taskId), notSupported: unsupportedModules(task.scan_scope) };
   }
 
   /** Stops a running task: images not yet scanned end as image_scan_stop. */
@@ -211,8 +256,7 @@ export class ImageScanService {
       if (retryAt !== null) nextAt = nextAt === null ? retryAt : Math.min(nextAt, retryAt);
       await this.settleLocalItems(task);
       await this.failStuckItems(task);
-      const counts = await this.tasks.counts(taskId);
-      if (counts.waiting + counts.scanning === 0) await this.tasks.end(taskId, 'finished', '', this.now());
+      await this.finishIfDone(task);
     }
     return { nextAt };
   }
@@ -333,16 +377,38 @@ export class ImageScanService {
     const ended = await this.tasks.finish(task.id, item, status, reason, risky, now);
     // A success is already on the assets (recorded by digest); failures are put there now.
     if (status !== 'success' && ended.length > 0) await this.assets.setScanStatus(task.project_id, ended, status, reason, now, true);
-    const counts = await this.tasks.counts(task.id);
-    if (counts.waiting + counts.scanning === 0) await this.tasks.end(task.id, 'finished', '', now);
+    await this.finishIfDone(task);
   }
 
+  /**
+   * Ends a running task and its open items. A stop touches only this
+   * task's open items, and each of their images shows its latest completed
+   * scan again (image_scan_stop when it never had one), unless another
+   * running task has it open; a timeout fails them.
+   */
   private async endTask(task: ImageScanTasksTable, status: 'stopped' | 'timeout', reason: string, itemStatus: ImageScanStatus): Promise<void> {
     const now = this.now();
     if (!(await this.tasks.end(task.id, status, reason, now))) return;
     const ended = await this.tasks.finishOpen(task.id, itemStatus, reason, now);
-    await this.assets.setScanStatus(task.project_id, ended, itemStatus, reason, now);
+    if (status === 'stopped') await this.assets.restoreCompletedStatus(task.project_id, ended, itemStatus, reason, now);
+    else await this.assets.setScanStatus(task.project_id, ended, itemStatus, reason, now);
     await this.buckets.remove(`image-scan-task:${task.id}`);
+    await this.logEnd(task, status);
+  }
+
+  /** The operator's record of a task's end, with its counts. */
+  private async logEnd(task: ImageScanTasksTable, status: Exclude<ImageScanTaskStatus, 'running'>): Promise<void> {
+    if (!this.logger) return;
+    const c = await this.tasks.counts(task.id);
+    const fields = { taskId: task.id, projectId: task.project_id, status, images: c.total, success: c.success, failed: c.failed, risky: c.risky, durationMs: this.now() - Number(task.begin_time) };
+    if (status === 'finished') this.logger.info(fields, 'image scan task ended');
+    else this.logger.warn(fields, 'image scan task ended');
+  }
+
+  /** Ends a task with nothing left open; logs only when this call ended it. */
+  private async finishIfDone(task: ImageScanTasksTable): Promise<void> {
+    const counts = await this.tasks.counts(task.id);
+    if (counts.waiting + counts.scanning === 0 && (await this.tasks.end(task.id, 'finished', '', this.now()))) await this.logEnd(task, 'finished');
   }
 
   private async openTwinIds(taskId: string, item: ImageScanTaskItemsTable): Promise<string[]> {
@@ -364,6 +430,6 @@ export class ImageScanService {
       remainingMinutes = Math.ceil(Math.max(open * perImageMs, limitedMs) / 60_000);
     }
     // Only tasks with failures look their failed images up.
-    return { task, counts, progress, remainingMinutes, failedImages: counts.failed > 0 ? await this.tasks.failedItems(task.id, 50) : [] };
+    return { task, counts, progress, remainingMinutes, failedImages: counts.failed > 0 ? await this.tasks.failedItems(task.id, 50) : [], notSupported: unsupportedModules(task.scan_scope) };
   }
 }

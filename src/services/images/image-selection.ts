@@ -6,6 +6,10 @@ import { registryTypesFor } from './image-type-mapping.js';
 /** HSS `query_info`: the list filters an `is_all` selection applies. */
 export interface ImageQueryInfo {
   local_image_type?: LocalImageType;
+  /** Registry images of the registry with this name (exact). */
+  registry_name?: string;
+  /** openhss: registry images of this registry. */
+  registry_id?: string;
   host_id?: string;
   host_name?: string;
   public_ip?: string;
@@ -64,6 +68,8 @@ export function conditionsOf(q: ImageQueryInfo = {}): ImageConditions {
     if (value !== undefined && value !== '') filter[key] = value;
   };
   set('localImageType', q.local_image_type);
+  set('registryName', q.registry_name);
+  set('registryId', q.registry_id);
   set('hostId', q.host_id);
   set('hostName', q.host_name);
   set('hostIp', q.host_ip ?? q.private_ip ?? q.public_ip);

@@ -18,16 +18,30 @@ export class ImageVulService {
     private readonly now: () => number,
   ) {}
 
+  /**
+   * The image a route names: its `id` from the lists, or its digest or image
+   * id (sha256:…). A digest is looked for first as a digest, then as an image
+   * id, within `imageType` when given. One that names images of more than
+   * one type (a `docker save` tarball and a registry tag of the same image)
+   * is refused, naming `image_type`: local and registry rows never mix.
+   */
   async resolve(projectId: string, enterpriseProjectIds: string[] | null, ref: ImageRef, imageType?: ImageSource): Promise<ImageAsset> {
     let asset: ImageAsset | null = null;
     if (/^[0-9]{1,16}$/.test(ref)) {
       asset = await this.assets.get(projectId, ref);
     } else if (/^sha256:[0-9a-f]{64}$/.test(ref)) {
-      for (const type of imageType ? [imageType] : (['registry', 'local', 'cicd'] as const)) {
-        const base: ImageAssetFilter = { projectId, enterpriseProjectIds, imageType: type };
-        const byDigest = await this.assets.list({ ...base, imageDigest: ref }, { offset: 0, limit: 1 });
-        asset = byDigest.assets[0] ?? null;
-        if (!asset) asset = (await this.assets.list({ ...base, imageId: ref }, { offset: 0, limit: 1 })).assets[0] ?? null;
+      const types = imageType ? [imageType] : (['registry', 'local', 'cicd'] as const);
+      for (const key of ['imageDigest', 'imageId'] as const) {
+        const found: ImageAsset[] = [];
+        for (const type of types) {
+          const base: ImageAssetFilter = { projectId, enterpriseProjectIds, imageType: type };
+          const first = (await this.assets.list({ ...base, [key]: ref }, { offset: 0, limit: 1 })).assets[0];
+          if (first) found.push(first);
+        }
+        if (found.length > 1) {
+          throw invalidParameter('image_type', `image ${ref} names ${found.map((a) => `a ${a.imageType} image`).join(' and ')}; give image_type, or the image's id from its list`);
+        }
+        asset = found[0] ?? null;
         if (asset) break;
       }
     } else {

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { conflict, invalidParameter, notFound } from '../../domain/errors.js';
 import type { ImageAsset, ImageVulTotals, RegistryType } from '../../domain/image.js';
 import { newHexId } from '../../domain/ids.js';
@@ -76,6 +77,9 @@ function checkName(name: string): string {
 /** Registries (add, list, change, delete, connectivity), their syncs, and the registry image list. */
 export class RegistryService implements RegistryAccess {
   private starter: SyncStarter | undefined;
+  private logger: Logger | undefined;
+  /** Connectivity checks running in this process, by registry: each runs after the one before it. */
+  private readonly checks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly registries: RegistryRepository,
@@ -91,7 +95,50 @@ export class RegistryService implements RegistryAccess {
     this.starter = starter;
   }
 
-  /** Saves the registry whatever its connectivity, so a wrong password or address can be corrected; only invalid input is refused. */
+  /** Where connectivity checks and syncs are logged (the server's and workers' logger). */
+  useLogger(logger: Logger): void {
+    this.logger = logger;
+  }
+
+  /**
+   * Resolves once the connectivity checks this process started for the
+   * registry have recorded their result (at once when none runs).
+   */
+  async checked(id: string): Promise<void> {
+    await this.checks.get(id);
+  }
+
+  /**
+   * Checks connectivity in the background (`GET /v2/`, which may take the
+   * whole connect timeout and its retries) and records the outcome; the
+   * request that asked has already answered with `checking`. Should the
+   * process die first, the sync that follows every add records it instead.
+   */
+  private startCheck(projectId: string, id: string, where: Pick<RegistryEndpoint, 'host' | 'plainHttp' | 'skipTlsVerify' | 'username'>): void {
+    const previous = this.checks.get(id) ?? Promise.resolve();
+    const run = previous.then(async () => {
+      try {
+        const endpoint = await this.endpointOf(projectId, id, where);
+        const connection = await this.access.check(endpoint);
+        await this.registries.setConnection(id, connection.status, connection.reason, this.now());
+        const fields = { registryId: id, projectId, host: where.host, status: connection.status, ...(connection.reason ? { reason: connection.reason } : {}) };
+        if (connection.status === 'connected') this.logger?.info(fields, 'registry connection checked');
+        else this.logger?.warn(fields, 'registry connection checked');
+      } catch (err) {
+        this.logger?.error({ registryId: id, projectId, err }, 'registry connection check failed');
+      }
+    });
+    const tracked: Promise<void> = run.finally(() => {
+      if (this.checks.get(id) === tracked) this.checks.delete(id);
+    });
+    this.checks.set(id, tracked);
+  }
+
+  /**
+   * Saves the registry whatever its connectivity, so a wrong password or
+   * address can be corrected; only invalid input is refused. It is saved as
+   * `checking` and its connectivity is checked in the background.
+   */
   async add(projectId: string, input: RegistryInput): Promise<Registry> {
     const name = checkName(input.name);
     const { url, host, plainHttp } = parseRegistryUrl(input.urlField ?? 'url', input.url);
@@ -100,9 +147,8 @@ export class RegistryService implements RegistryAccess {
     const id = newHexId();
     const username = input.username ?? '';
     const password = input.password ? input.password : null;
-    const connection = await this.access.check({ host, plainHttp, skipTlsVerify: input.skipTlsVerify === true, username, password });
     const now = this.now();
-    return this.registries.insert({
+    const saved = await this.registries.insert({
       id,
       project_id: projectId,
       enterprise_project_id: input.enterpriseProjectId,
@@ -115,9 +161,9 @@ export class RegistryService implements RegistryAccess {
       secret_ciphertext: password === null ? null : this.secrets.seal(password, secretContext(id)),
       plain_http: plainHttp ? 1 : 0,
       skip_tls_verify: input.skipTlsVerify ? 1 : 0,
-      status: connection.status,
-      status_reason: connection.reason,
-      checked_at: now,
+      status: 'checking',
+      status_reason: '',
+      checked_at: null,
       sync_status: 'idle',
       sync_reason: '',
       last_sync_at: null,
@@ -126,6 +172,8 @@ export class RegistryService implements RegistryAccess {
       created_at: now,
       updated_at: now,
     });
+    this.startCheck(projectId, id, { host, plainHttp, skipTlsVerify: input.skipTlsVerify === true, username });
+    return saved;
   }
 
   /** A registry of the project within the caller's enterprise projects (null: any); anything else is not found. */
@@ -141,7 +189,7 @@ export class RegistryService implements RegistryAccess {
     return { total, registries: registries.map((r) => ({ ...r, imagesNum: counts.get(r.id) ?? 0 })) };
   }
 
-  /** Applies the changes and checks connectivity again with the resulting settings. */
+  /** Applies the changes; connectivity is checked again with the resulting settings, in the background (`checking` until then). */
   async update(projectId: string, id: string, changes: RegistryChanges, enterpriseProjectIds: string[] | null = null): Promise<Registry> {
     const current = await this.get(projectId, id, enterpriseProjectIds);
     const name = changes.name === undefined ? current.name : checkName(changes.name);
@@ -164,8 +212,8 @@ export class RegistryService implements RegistryAccess {
       skip_tls_verify: skipTlsVerify ? 1 : 0,
     };
     await this.registries.updateSettings(projectId, id, settings, this.now());
-    const connection = await this.access.check(await this.endpointOf(projectId, id, { host, plainHttp, skipTlsVerify, username }));
-    await this.registries.setConnection(id, connection.status, connection.reason, this.now());
+    await this.registries.setConnection(id, 'checking', '', this.now());
+    this.startCheck(projectId, id, { host, plainHttp, skipTlsVerify, username });
     return this.get(projectId, id);
   }
 
@@ -219,12 +267,29 @@ export class RegistryService implements RegistryAccess {
   async runSync(projectId: string, id: string): Promise<SyncOutcome | null> {
     const registry = await this.registries.get(projectId, id);
     if (!registry) return null;
+    const startedAt = this.now();
     try {
       const outcome = await this.sync.run(registry, await this.endpointOf(projectId, id, registry));
       await this.registries.finishSync(id, { status: outcome.status, reason: outcome.reason, finishedAt: outcome.status === 'idle' ? this.now() : null });
+      const fields = {
+        registryId: id,
+        projectId,
+        host: registry.host,
+        status: outcome.status,
+        connection: outcome.connection,
+        images: outcome.images,
+        removed: outcome.removed,
+        unreadable: outcome.unreadable.length,
+        ...(outcome.unreadable.length > 0 ? { firstUnreadable: outcome.unreadable.slice(0, 5) } : {}),
+        ...(outcome.reason ? { reason: outcome.reason } : {}),
+        durationMs: this.now() - startedAt,
+      };
+      if (outcome.status === 'idle' && outcome.unreadable.length === 0) this.logger?.info(fields, 'registry sync finished');
+      else this.logger?.warn(fields, 'registry sync finished');
       return outcome;
     } catch (err) {
       await this.registries.finishSync(id, { status: 'failed', reason: err instanceof Error ? err.message : String(err), finishedAt: null });
+      this.logger?.error({ registryId: id, projectId, host: registry.host, err }, 'registry sync failed');
       throw err;
     }
   }

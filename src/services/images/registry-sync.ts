@@ -50,6 +50,20 @@ export const registryNaturalKey = (registryId: string, repository: string, tag: 
 const inNamespace = (repository: string, namespace: string) => namespace === '' || repository === namespace || repository.startsWith(`${namespace}/`);
 
 /**
+ * Why one tag could not be read when the fault is that tag's own: its
+ * manifest answers 404 (the tag list names it, the manifest is not there)
+ * or an unexpected status such as 500, or is unusable. Null when the
+ * registry as a whole failed (credentials refused, no answer, a stall):
+ * then the sync stops and the registry gets the reason.
+ */
+export function tagFailureReason(error: unknown): string | null {
+  if (error instanceof RegistryError && error.code === 'not-found') return `${error.message} (the tag list names it, but its manifest is not found)`;
+  if (error instanceof RegistryError && error.code === 'http') return error.message;
+  if (connectionFailure(error)) return null;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
  * One sync of one registry into `image_assets`: every tag of every
  * repository under the registry's namespace becomes (or refreshes) an asset
  * with its digest, config digest and size; assets of tags no longer there
@@ -111,19 +125,27 @@ export class RegistrySync {
         await beat();
         const naturalKey = registryNaturalKey(registry.id, repository, tag);
         const reference = { registry: registry.host, repository, tag };
-        let digest: string;
+        const listed = known.get(naturalKey);
+        /** One tag that cannot be read stays (or comes) in the list as failed, with why; the rest of the sync goes on. */
+        const tagFailed = (error: unknown): ImageFacts => {
+          const reason = tagFailureReason(error);
+          if (reason === null) throw error;
+          unreadable.push({ image: `${repository}:${tag}`, reason });
+          failed.set(naturalKey, reason);
+          return { imageId: null, imageSize: null, latestUpdateTime: listed?.facts.latestUpdateTime ?? this.now() };
+        };
+        let digest: string | null;
+        let facts: ImageFacts | undefined;
         try {
           digest = await client.resolveDigest(reference);
         } catch (error) {
-          if (error instanceof RegistryError && error.code === 'not-found') continue; // deleted since the tag list was read
-          if (connectionFailure(error)) throw error;
-          unreadable.push({ image: `${repository}:${tag}`, reason: (error as Error).message });
-          const listed = known.get(naturalKey);
-          if (listed?.present) keep.push(listed.id);
-          continue;
+          const unknown = tagFailed(error);
+          // What an earlier sync read of it still stands; only the failure is new.
+          digest = listed?.digest ?? null;
+          facts = digest ? listed!.facts : unknown;
         }
-        let facts = byDigest.get(digest);
-        if (!facts) {
+        if (!facts && digest) facts = byDigest.get(digest);
+        if (!facts && digest) {
           try {
             const image = await client.resolve({ registry: registry.host, repository, digest });
             const created = image.config.document.created ? Date.parse(image.config.document.created) : Number.NaN;
@@ -134,14 +156,10 @@ export class RegistrySync {
             };
             byDigest.set(digest, facts);
           } catch (error) {
-            if (connectionFailure(error)) throw error;
-            if (error instanceof RegistryError && error.code === 'not-found') continue;
-            const reason = (error as Error).message;
-            unreadable.push({ image: `${repository}:${tag}`, reason });
-            failed.set(naturalKey, reason);
-            facts = { imageId: null, imageSize: null, latestUpdateTime: known.get(naturalKey)?.facts.latestUpdateTime ?? this.now() };
+            facts = tagFailed(error);
           }
         }
+        facts ??= tagFailed(new Error('the tag has no digest'));
         drafts.push({
           projectId: registry.projectId,
           enterpriseProjectId: registry.enterpriseProjectId,

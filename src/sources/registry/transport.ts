@@ -71,6 +71,12 @@ export function discard(body: ResponseBody): void {
 /** Only origin and path: query strings of redirect targets can hold signatures. */
 const safeUrl = (url: URL) => `${url.origin}${url.pathname}`;
 
+/** OpenSSL's words for a TLS handshake that got a plain HTTP reply (`wrong version number`, `packet length too long`, …). */
+function plainHttpAnswer(code: unknown, message: string): boolean {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return true;
+  return /wrong version number|packet length too long/i.test(message) && /ssl|tls/i.test(message);
+}
+
 /** A thrown undici/socket error as a RegistryError naming the target and the phase. */
 export function toRegistryError(error: unknown, target: RegistryTarget, timeouts: RegistryTimeouts, what: string): Error {
   if (error instanceof RegistryError) return error;
@@ -80,6 +86,13 @@ export function toRegistryError(error: unknown, target: RegistryTarget, timeouts
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return new RegistryTimeoutError(target, `${what}: no response within ${timeouts.headersMs} ms`, { cause: error });
   if (code === 'UND_ERR_BODY_TIMEOUT') return new RegistryTimeoutError(target, `${what}: the registry stalled, sending nothing for ${timeouts.bodyIdleMs} ms`, { cause: error });
   if ((error as Error | null)?.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR') return error as Error;
+  if (plainHttpAnswer(code, message)) {
+    return new RegistryNetworkError(
+      target,
+      `${what}: the registry answered a TLS (https) request in plain HTTP: it does not serve HTTPS on this port. Use --insecure-registry ${target.registry} (openhss scan), or protocol http (an http:// url) for a stored registry; if it should serve HTTPS, check its TLS setting`,
+      { cause: error },
+    );
+  }
   return new RegistryNetworkError(target, `${what}: ${message}${typeof code === 'string' && !message.includes(code) ? ` (${code})` : ''}`, { cause: error });
 }
 

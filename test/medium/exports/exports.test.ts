@@ -23,9 +23,12 @@ import type { Cell } from '../../../src/exports/kinds.js';
 type Json = Record<string, unknown>;
 
 const IMAGE_HEADERS = ['Image name', 'Image version', 'Image digest', 'Image ID'];
-const VUL_HEADERS = ['Package name', 'Installed version', 'Fixed version', 'Vulnerability ID', 'Severity', 'CVSS', 'Handle status', 'First seen', 'Vulnerability type', 'Package path'];
-const LOCAL_HEADERS = [...IMAGE_HEADERS, 'Hosts', ...VUL_HEADERS];
-const REGISTRY_HEADERS = [...IMAGE_HEADERS, 'Registry', 'Namespace', ...VUL_HEADERS];
+// What the seed's filters select on: scan status, size and times.
+const STATE_HEADERS = ['Scan status', 'Image size (bytes)', 'Latest update time', 'Latest scan time'];
+const VUL_HEADERS = ['Package name', 'Installed version', 'Fixed version', 'Vulnerability ID', 'CVE IDs', 'Severity', 'CVSS', 'Description', 'Solution', 'URL', 'Handle status', 'First seen', 'Vulnerability type', 'Package path'];
+const LOCAL_HEADERS = [...IMAGE_HEADERS, 'Hosts', ...STATE_HEADERS, ...VUL_HEADERS];
+const REGISTRY_HEADERS = [...IMAGE_HEADERS, 'Registry', 'Namespace', ...STATE_HEADERS, ...VUL_HEADERS];
+const col = (name: string) => LOCAL_HEADERS.indexOf(name);
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const OPENSSL = deb('openssl', '3.0.11-1~deb12u1');
@@ -113,22 +116,29 @@ for (const backend of backends) {
       return sheetRows(book.worksheets[0]!);
     };
 
-    /** What the file must hold, read straight from the tables in the image list's order. */
+    /**
+     * What the file must hold: each image in the image list's order, with
+     * its vulnerabilities exactly as the API's ListImageVulnerabilities words
+     * them (severity, CVE ids, description, solution, URL).
+     */
     const expectedImageRows = async (imageType: 'local' | 'registry', opts: { vulType?: string; ids?: string[] } = {}): Promise<Cell[][]> => {
       const db = t.runtime.database.db;
       const { assets } = await new ImageAssetRepository(db).list({ projectId: pid, imageType, enterpriseProjectIds: ['0'], ...(opts.ids ? { ids: opts.ids } : {}) }, { offset: 0, limit: 200 });
       const rows: Cell[][] = [];
+      const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
       for (const a of assets) {
-        let q = db.selectFrom('image_vuls').selectAll().where('project_id', '=', pid).where('image_digest', '=', a.imageDigest ?? '');
-        if (opts.vulType) q = q.where('vul_type', '=', opts.vulType);
-        const vuls = await q.orderBy('vul_id').orderBy('package_name').orderBy('package_version').orderBy('package_path').execute();
+        const res = await call('GET', `/v5/${pid}/image/${a.id}/vulnerabilities?limit=200&image_type=${imageType}${opts.vulType ? `&type=${opts.vulType}` : ''}`);
+        assert.equal(res.statusCode, 200, res.body);
+        const vuls = res.json().data_list as Json[];
         const hosts = [...new Set((await db.selectFrom('image_local_refs').select('host_name').where('image_asset_id', '=', a.id).execute()).map((r) => r.host_name))].sort();
         for (const v of vuls) {
           const place: Cell[] = imageType === 'local' ? [hosts.join(', ') || null] : [a.registryName || null, a.namespace || null];
           rows.push([
             a.imageName, a.imageVersion, a.imageDigest, a.imageId, ...place,
-            v.package_name, v.package_version, v.fixed_version || null, v.vul_id, v.severity, v.cvss_score === null ? null : Number(v.cvss_score), v.handle_status,
-            new Date(Number(v.first_seen_at)).toISOString(), v.vul_type, v.package_path || null,
+            a.scanStatus, a.imageSize, iso(a.latestUpdateTime), iso(a.latestScanTime),
+            v.app_name as string, v.version as string, (v.fixed_version as string) || null, v.vul_id as string, (v.cve_ids as string[]).join(', ') || null,
+            v.repair_necessity as string, v.cvss_score as number | null, (v.description as string) || null, v.solution as string, (v.url as string) || null,
+            v.handle_status as string, iso(v.first_seen_time as number), v.vul_type as string, (v.position as string) || null,
           ]);
         }
       }
@@ -163,6 +173,15 @@ for (const backend of backends) {
       await contents.record(pid, digest('b'), null, inventoryOf([GLIBC]), 'agent');
       await contents.record(pid, digest('c'), null, inventoryOf([CURL]), 'agent');
       await contents.record(pid, digest('e'), null, inventoryOf([deb('bash', '99.0')]), 'agent');
+      // An unrated advisory with a GHSA id and its CVE: the API calls it Low, and so must the file.
+      await t.runtime.database.db
+        .insertInto('image_vuls')
+        .values({
+          project_id: pid, image_digest: digest('a'), vul_id: 'GHSA-unrt-0000-0000', package_name: 'left-pad', package_version: '1.0.0', package_path: 'srv/node_modules/left-pad/package.json',
+          vul_type: 'app_vul', package_type: 'npm', fixed_version: '1.3.0', severity: 'unknown', cvss_score: null, cve_ids: JSON.stringify(['CVE-2024-99999']), title: 'left-pad can be removed',
+          handle_status: 'unhandled', handled_at: null, first_seen_at: now,
+        })
+        .execute();
       const refs = new ImageLocalRefRepository(t.runtime.database.db);
       const ref = (assetId: string, host: string, container = '') => ({
         image_asset_id: assetId, project_id: pid, host_id: `id-${host}`, host_name: host, host_ip: '10.0.0.1', agent_id: `agent-${host}`,
@@ -208,9 +227,19 @@ for (const backend of backends) {
       assert.deepEqual(rows.slice(1), expected);
       // Spot checks that the expectation itself means what it should.
       const nginx = rows.filter((r) => r[0] === 'nginx');
-      assert.ok(nginx.every((r) => r[4] === 'web-1, web-2'), 'hosts named once each, sorted');
-      assert.ok(nginx.some((r) => r[5] === 'openssl' && r[6] === '3.0.11-1~deb12u1'));
-      assert.ok(nginx.some((r) => r[13] === 'app_vul' && r[5] === 'lodash'));
+      assert.ok(nginx.every((r) => r[col('Hosts')] === 'web-1, web-2'), 'hosts named once each, sorted');
+      assert.ok(nginx.some((r) => r[col('Package name')] === 'openssl' && r[col('Installed version')] === '3.0.11-1~deb12u1'));
+      assert.ok(nginx.some((r) => r[col('Vulnerability type')] === 'app_vul' && r[col('Package name')] === 'lodash'));
+      // The API's words for severity, unrated counting as Low; the CVE beside a GHSA id; a description, solution and URL on every row.
+      assert.ok(rows.slice(1).every((r) => ['Critical', 'High', 'Medium', 'Low'].includes(String(r[col('Severity')]))));
+      const lodash = nginx.find((r) => r[col('Package name')] === 'lodash')!;
+      assert.match(String(lodash[col('Vulnerability ID')]), /^GHSA-/);
+      assert.match(String(lodash[col('CVE IDs')]), /^CVE-\d{4}-\d+/);
+      const unrated = rows.find((r) => r[col('Vulnerability ID')] === 'GHSA-unrt-0000-0000')!;
+      assert.equal(unrated[col('Severity')], 'Low');
+      assert.equal(unrated[col('CVE IDs')], 'CVE-2024-99999');
+      assert.equal(unrated[col('URL')], 'https://nvd.nist.gov/vuln/detail/CVE-2024-99999');
+      for (const r of rows.slice(1)) for (const name of ['Description', 'Solution', 'URL', 'Scan status', 'Latest update time']) assert.ok(r[col(name)], `${name} in ${JSON.stringify(r)}`);
       assert.equal(rows[1]![0], 'nginx', 'newest image first; the clean image has no rows');
       const redisRows = rows.map((r) => r[0]).filter((n) => n === 'redis' || n === 'redis-copy');
       assert.ok(redisRows.length >= 2, 'assets sharing a digest each export its rows');
@@ -236,6 +265,13 @@ for (const backend of backends) {
       const all = await expectedImageRows('local');
       const capped = await exportAndDownload(`/v5/${pid}/image/local-vulnerability/export?export_size=3`, { operate_all: true });
       assert.equal(capped.created.record_total_num, 3);
+      // The task says the file was cut short, and of how many rows.
+      assert.equal(capped.task.truncated, true);
+      assert.equal(capped.task.matched_num, all.length);
+      assert.match(String(capped.task.status_detail), new RegExp(`first 3 of ${all.length} matching rows`));
+      const whole = await exportAndDownload(`/v5/${pid}/image/local-vulnerability/export?export_size=1000`, { operate_all: true });
+      assert.equal(whole.task.truncated, false);
+      assert.equal(whole.task.status_detail, '');
       assert.deepEqual((await xlsxRows(capped.file.rawPayload)).slice(1), all.slice(0, 3));
 
       const apps = await exportAndDownload(`/v5/${pid}/image/local-vulnerability/export?export_size=100`, { operate_all: true, vul_type: 'app_vul' });
@@ -251,7 +287,7 @@ for (const backend of backends) {
 
       const one = await exportAndDownload(`/v5/${pid}/image/local-vulnerability/export?export_size=100`, { operate_all: true, vul_id_list: ['CVE-2023-4911'] });
       const oneRows = (await xlsxRows(one.file.rawPayload)).slice(1);
-      assert.ok(oneRows.length >= 2 && oneRows.every((r) => r[8] === 'CVE-2023-4911'), JSON.stringify(oneRows));
+      assert.ok(oneRows.length >= 2 && oneRows.every((r) => r[col('Vulnerability ID')] === 'CVE-2023-4911'), JSON.stringify(oneRows));
 
       const none = await exportAndDownload(`/v5/${pid}/image/local-vulnerability/export?export_size=100`, { operate_all: true, image_name: 'no-such-image' });
       assert.equal(none.created.record_total_num, 0);

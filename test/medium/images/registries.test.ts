@@ -92,6 +92,20 @@ for (const backend of backends) {
       return (res.body === '' ? undefined : res.json()) as T;
     };
     const registry = (id: string) => ok<RegistryItem>('GET', `/v5/${pid}/image/registries/${id}`);
+    /** Adds a registry: the answer comes at once (checking); the background check's outcome is then on the registry. */
+    const addChecked = async (payload: object): Promise<RegistryItem> => {
+      const added = await ok<RegistryItem>('POST', `/v5/${pid}/image/registries`, payload);
+      assert.equal(added.connection_status, 'checking');
+      assert.equal(added.status, 'accessing');
+      await t.runtime.services.registries.checked(added.id);
+      return registry(added.id);
+    };
+    const putChecked = async (url: string, payload: object): Promise<RegistryItem> => {
+      const changed = await ok<RegistryItem>('PUT', url, payload);
+      assert.equal(changed.connection_status, 'checking');
+      await t.runtime.services.registries.checked(changed.id);
+      return registry(changed.id);
+    };
     const list = async (query: string) => ok<{ total_num: number; data_list: ImageRow[] }>('GET', `/v5/${pid}/image/registries/images?limit=200&${query}`);
 
     /** Queues a sync through the API and waits for the job the queue runs to release the registry. */
@@ -161,7 +175,7 @@ for (const backend of backends) {
     });
 
     it('adds registries: connected, unauthorized (wrong password) and unreachable ones are all saved with their status and reason', async () => {
-      const harbor = await ok<RegistryItem>('POST', `/v5/${pid}/image/registries`, { registry_name: 'open', registry_type: 'Harbor', url: open.url });
+      const harbor = await addChecked({ registry_name: 'open', registry_type: 'Harbor', url: open.url });
       assert.equal(harbor.connection_status, 'connected');
       assert.equal(harbor.status, 'success');
       assert.equal(harbor.protocol, 'http');
@@ -169,25 +183,25 @@ for (const backend of backends) {
       ids.open = harbor.id;
 
       // HSS's own shape: registry_addr with protocol.
-      const team = await ok<RegistryItem>('POST', `/v5/${pid}/image/registries`, { registry_name: 'team-only', registry_type: 'Other', registry_addr: open.host, protocol: 'http', namespace: 'team' });
+      const team = await addChecked({ registry_name: 'team-only', registry_type: 'Other', registry_addr: open.host, protocol: 'http', namespace: 'team' });
       assert.equal(team.connection_status, 'connected');
       ids.team = team.id;
 
-      const jfrog = await ok<RegistryItem>('POST', `/v5/${pid}/image/registries`, { registry_name: 'secured', registry_type: 'Jfrog', url: secured.url, registry_username: USER, registry_password: PASSWORD });
+      const jfrog = await addChecked({ registry_name: 'secured', registry_type: 'Jfrog', url: secured.url, registry_username: USER, registry_password: PASSWORD });
       assert.equal(jfrog.connection_status, 'connected', jfrog.fail_reason);
       ids.secured = jfrog.id;
 
-      const wrong = await ok<RegistryItem>('POST', `/v5/${pid}/image/registries`, { registry_name: 'wrong', registry_type: 'Other', url: secured.url, registry_username: USER, registry_password: WRONG_PASSWORD });
+      const wrong = await addChecked({ registry_name: 'wrong', registry_type: 'Other', url: secured.url, registry_username: USER, registry_password: WRONG_PASSWORD });
       assert.equal(wrong.connection_status, 'unauthorized');
       assert.equal(wrong.status, 'fail');
       assert.match(wrong.fail_reason, /refused the configured credentials/);
       ids.wrong = wrong.id;
 
-      const anonymous = await ok<RegistryItem>('POST', `/v5/${pid}/image/registries`, { registry_name: 'anonymous', registry_type: 'Other', url: secured.url });
+      const anonymous = await addChecked({ registry_name: 'anonymous', registry_type: 'Other', url: secured.url });
       assert.equal(anonymous.connection_status, 'unauthorized');
       assert.match(anonymous.fail_reason, /no credentials/);
 
-      const gone = await ok<RegistryItem>('POST', `/v5/${pid}/image/registries`, { registry_name: 'gone', registry_type: 'Other', url: `http://127.0.0.1:${await freePort()}` });
+      const gone = await addChecked({ registry_name: 'gone', registry_type: 'Other', url: `http://127.0.0.1:${await freePort()}` });
       assert.equal(gone.connection_status, 'unreachable');
       assert.notEqual(gone.fail_reason, '');
 
@@ -290,7 +304,7 @@ for (const backend of backends) {
       assert.match(wrongSync.fail_reason, /refused the configured credentials/);
       assert.equal(wrongSync.images_num, 0);
 
-      const changed = await ok<RegistryItem>('PUT', `/v5/${pid}/image/registries/${ids.secured}`, { registry_password: WRONG_PASSWORD });
+      const changed = await putChecked(`/v5/${pid}/image/registries/${ids.secured}`, { registry_password: WRONG_PASSWORD });
       assert.equal(changed.connection_status, 'unauthorized');
       const failed = await sync(ids.secured!);
       assert.equal(failed.sync_status, 'failed');
@@ -305,7 +319,7 @@ for (const backend of backends) {
       const filtered = await list('scan_status=download_failed');
       assert.deepEqual(filtered.data_list.map((r) => r.registry_id), [ids.secured, ids.secured]);
 
-      const fixed = await ok<RegistryItem>('PUT', `/v5/${pid}/image/registries/${ids.secured}`, { registry_password: PASSWORD });
+      const fixed = await putChecked(`/v5/${pid}/image/registries/${ids.secured}`, { registry_password: PASSWORD });
       assert.equal(fixed.connection_status, 'connected', fixed.fail_reason);
       assert.equal(fixed.fail_reason, '');
       assert.equal((await sync(ids.secured!)).sync_status, 'idle');

@@ -23,7 +23,7 @@ const ExportCreated = Type.Object({
 
 /** The body fields both image exports share: the image list's filters plus vulnerability filters. */
 const ImageExportFields = {
-  image_id_list: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 10_000, description: 'Image ids (the `id` of the image list); needed unless operate_all is true' })),
+  image_id_list: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 10_000, description: 'Images by the `id` of the image list, or by image id or digest (sha256:…); needed unless operate_all is true' })),
   operate_all: Type.Optional(Type.Boolean({ description: 'true: every image the filters select' })),
   vul_type: Type.Optional(StringEnum(IMAGE_VUL_TYPES)),
   handle_status: Type.Optional(StringEnum(IMAGE_VUL_HANDLE_STATUSES)),
@@ -199,6 +199,9 @@ export const exportRoutes =
               failed_reason: Type.String({ description: 'openhss: why the task failed' }),
               record_total_num: Type.Integer({ description: 'openhss: rows the file holds (or will hold)' }),
               expires_at: Type.Integer({ description: 'openhss: when the file is deleted (ms); 0 until it exists' }),
+              matched_num: Type.Integer({ description: 'openhss: rows that matched the filters when the task was created' }),
+              truncated: Type.Boolean({ description: 'openhss: true when export_size cut the file short of the matching rows' }),
+              status_detail: Type.String({ description: "openhss: what the file holds, e.g. that it was truncated at export_size" }),
             }),
             ...standardErrors,
           },
@@ -207,6 +210,9 @@ export const exportRoutes =
       async (request) => {
         const task = await service.get(request.params.project_id, request.params.task_id);
         const done = task.status === 'success';
+        const rows = done ? task.rowsWritten : task.recordTotalNum;
+        const matched = task.matchedNum ?? rows;
+        const truncated = matched > task.exportSize;
         return {
           task_id: task.id,
           task_name: task.taskName,
@@ -214,8 +220,11 @@ export const exportRoutes =
           file_id: done ? (task.fileId ?? '') : '',
           file_name: task.fileName,
           failed_reason: task.failedReason,
-          record_total_num: done ? task.rowsWritten : task.recordTotalNum,
+          record_total_num: rows,
           expires_at: done ? task.expiresAt : 0,
+          matched_num: matched,
+          truncated,
+          status_detail: truncated ? `truncated: the file holds the first ${rows} of ${matched} matching rows (export_size ${task.exportSize})` : '',
         };
       },
     );

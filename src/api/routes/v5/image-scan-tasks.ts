@@ -2,7 +2,7 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IMAGE_SCAN_STATUSES, LOCAL_IMAGE_TYPES, QUERY_IMAGE_TYPES, REGISTRY_TYPES, type ImageSource } from '../../../domain/image.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
-import type { ImageScanService } from '../../../services/images/image-scan-service.js';
+import { notSupportedText, type ImageScanService } from '../../../services/images/image-scan-service.js';
 import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 
@@ -13,6 +13,8 @@ const Millis = (description: string) => Type.Optional(Epoch(description));
 export const ImageQueryInfoSchema = Type.Object(
   {
     local_image_type: Type.Optional(StringEnum(LOCAL_IMAGE_TYPES)),
+    registry_name: Text(128),
+    registry_id: Text(64),
     host_id: Text(128),
     host_name: Text(128),
     public_ip: Text(128),
@@ -53,7 +55,13 @@ const ImageInfo = Type.Object({
 });
 
 const CreateBody = Type.Object({
-  scan_scope: Type.Optional(Type.Integer({ minimum: 0, maximum: 0x7fffffff, description: 'Bitmask; only vulnerabilities (0x000f0000) are implemented' })),
+  scan_scope: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 0x7fffffff,
+      description: 'Bitmask (0x7fffffff: all). openhss runs vulnerabilities (0x000f0000); the other modules are recorded on the task as not supported. 0 is refused.',
+    }),
+  ),
   rate_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'Images per hour, 0 = no limit' })),
   is_all: Type.Optional(Type.Boolean()),
   query_info: Type.Optional(ImageQueryInfoSchema),
@@ -92,8 +100,9 @@ const TaskInfo = Type.Object({
   success_num: Type.Integer(),
   total_num: Type.Integer(),
   risky_num: Type.Integer(),
-  failed_reason: Type.String(),
+  failed_reason: Type.String({ description: "Why the task ended early; 'not supported: …' names the scan_scope modules openhss did not run" }),
   failed_images: Type.Array(FailedImage),
+  not_supported: Type.Array(Type.String(), { description: 'openhss: the scan_scope modules not run (baseline check, malicious files, sensitive information, software compliance)' }),
 });
 
 const TaskParams = Type.Object({ ...ProjectIdParams.properties, task_id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -108,7 +117,8 @@ export const imageScanTaskRoutes =
         schema: {
           operationId: 'CreateManualImageScanTask',
           summary: 'Scan registry, local or CI/CD images (is_all with query_info, or image_info)',
-          description: 'Answers 200 with an empty body, as HSS does; openhss also names the new task in the X-Openhss-Task-Id header. Follow it with GET .../image/tasks?type=image_scan.',
+          description:
+            'Answers 200 with an empty body, as HSS does; openhss also names the new task in the X-Openhss-Task-Id header. Follow it with GET .../image/tasks?type=image_scan. is_all with nothing to select answers 200 and creates no task (no header).',
           tags: ['Container images'],
           params: ProjectIdParams,
           querystring: Type.Object({ ...EnterpriseProjectQuery, global_image_type: Type.Optional(StringEnum(GLOBAL_IMAGE_TYPES)) }),
@@ -130,7 +140,8 @@ export const imageScanTaskRoutes =
           ...(b.image_info ? { imageInfo: b.image_info } : {}),
           ...(b.task_name ? { taskName: b.task_name } : {}),
         });
-        return reply.code(200).header('X-Openhss-Task-Id', taskId!).send(undefined as never);
+        if (taskId !== null) reply.header('X-Openhss-Task-Id', taskId);
+        return reply.code(200).send(undefined as never);
       },
     );
 
@@ -179,7 +190,7 @@ export const imageScanTaskRoutes =
         );
         return {
           total_num: total,
-          data_list: views.map(({ task, counts, progress, remainingMinutes, failedImages }) => ({
+          data_list: views.map(({ task, counts, progress, remainingMinutes, failedImages, notSupported }) => ({
             task_id: task.id,
             task_name: task.task_name,
             begin_time: Number(task.begin_time),
@@ -195,7 +206,8 @@ export const imageScanTaskRoutes =
             success_num: counts.success,
             total_num: counts.total,
             risky_num: counts.risky,
-            failed_reason: task.failed_reason,
+            failed_reason: [task.failed_reason, notSupportedText(task.scan_scope)].filter(Boolean).join('; '),
+            not_supported: notSupported,
             failed_images: failedImages.map((f) => ({
               id: Number(f.id),
               registry_id: f.registry_id ?? '',
@@ -250,6 +262,7 @@ export const imageScanTaskRoutes =
                 failed_reason: Type.String(),
                 started_at: Type.Integer(),
                 finished_at: Type.Integer(),
+                not_supported: Type.Array(Type.String(), { description: 'The scan_scope modules not run on this image' }),
               }),
             ),
             ...standardErrors,
@@ -258,7 +271,7 @@ export const imageScanTaskRoutes =
       },
       async (request) => {
         resolveEnterpriseScope(request.principal!, request.query.enterprise_project_id);
-        const items = await scans.items(request.params.project_id, request.params.task_id);
+        const { items, notSupported } = await scans.items(request.params.project_id, request.params.task_id);
         return {
           total_num: items.length,
           data_list: items.map((i) => ({
@@ -268,6 +281,7 @@ export const imageScanTaskRoutes =
             failed_reason: i.failed_reason,
             started_at: i.started_at === null ? 0 : Number(i.started_at),
             finished_at: i.finished_at === null ? 0 : Number(i.finished_at),
+            not_supported: notSupported,
           })),
         };
       },

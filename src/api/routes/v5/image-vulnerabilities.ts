@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { IMAGE_VUL_HANDLE_STATUSES, IMAGE_VUL_TYPES, type ImageSource } from '../../../domain/image.js';
+import { IMAGE_VUL_HANDLE_STATUSES, IMAGE_VUL_TYPES, hssImageSeverity, imageVulSolution, imageVulUrl, type ImageSource } from '../../../domain/image.js';
 import type { ImageVulsTable } from '../../../db/schema.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import type { ImageVulService } from '../../../services/images/image-vul-service.js';
@@ -14,7 +14,6 @@ const sourceOf = (t: (typeof IMAGE_TYPES)[number] | undefined): ImageSource | un
   t === undefined ? undefined : t === 'local' || t === 'local_image' ? 'local' : t === 'cicd' ? 'cicd' : 'registry';
 
 const REPAIR_NECESSITY = ['Critical', 'High', 'Medium', 'Low', 'critical', 'high', 'medium', 'low'] as const;
-const HSS_SEVERITY: Record<string, string> = { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', unknown: 'Low' };
 const severitiesFor = (level: string) => (level.toLowerCase() === 'low' ? ['low', 'unknown'] : [level.toLowerCase()]);
 
 const VulFields = {
@@ -39,13 +38,13 @@ function vulFields(r: ImageVulsTable) {
   const cves = JSON.parse(r.cve_ids) as string[];
   return {
     vul_id: r.vul_id,
-    repair_necessity: HSS_SEVERITY[r.severity] ?? 'Low',
+    repair_necessity: hssImageSeverity(r.severity),
     description: r.title,
     position: r.package_path,
     app_name: r.package_name,
     version: r.package_version,
-    solution: r.fixed_version ? `Upgrade ${r.package_name} to ${r.fixed_version} or later` : 'No fixed version is available yet',
-    url: cves[0] ? `https://nvd.nist.gov/vuln/detail/${cves[0]}` : '',
+    solution: imageVulSolution(r.package_name, r.fixed_version),
+    url: imageVulUrl(r.vul_id, cves),
     vul_type: r.vul_type as (typeof IMAGE_VUL_TYPES)[number],
     fixed_version: r.fixed_version,
     cvss_score: r.cvss_score === null ? null : Number(r.cvss_score),

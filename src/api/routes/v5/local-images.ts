@@ -6,6 +6,7 @@ import type { LocalImageQuery, LocalImageRow, LocalImageService } from '../../..
 import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 import { conditionsOf, type ImageQueryInfo } from '../../../services/images/image-selection.js';
+import { ImageQueryInfoSchema } from './image-scan-tasks.js';
 
 const Name = (max: number) => Type.Optional(Type.String({ minLength: 1, maxLength: max }));
 
@@ -23,6 +24,8 @@ const CommonFilters = {
 };
 
 const ListQuery = Type.Object({
+  // Every query_info field a scan task takes, so the list and an is_all task with the same filter select the same images.
+  ...ImageQueryInfoSchema.properties,
   ...EnterpriseProjectQuery,
   ...PagingQuery,
   ...CommonFilters,
@@ -40,6 +43,7 @@ const ListQuery = Type.Object({
 
 /** ImageLocalInfo: the fields openhss fills truthfully; baseline and malware counts are 0 (not scanned for, see the README). */
 const ImageLocalInfo = Type.Object({
+  id: Type.Integer({ description: "openhss: the image's id, which every other image route takes (vulnerabilities, scan tasks' image_info, exports' image_id_list)" }),
   image_name: Type.String(),
   image_id: Type.String(),
   image_digest: Type.String(),
@@ -90,6 +94,7 @@ export function severityLevelOf(totals: ImageVulTotals | null): string {
 function toItem(row: LocalImageRow) {
   const { asset, refs, totals } = row;
   return {
+    id: Number(asset.id),
     image_name: asset.imageName,
     image_id: asset.imageId ?? '',
     image_digest: asset.imageDigest ?? '',

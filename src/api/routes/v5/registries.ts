@@ -10,6 +10,7 @@ import type { RegistryService, RegistryView } from '../../../services/images/reg
 import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 import { filterFromQueryInfo } from '../../../services/images/image-selection.js';
+import { ImageQueryInfoSchema } from './image-scan-tasks.js';
 
 const Text = (min: number, max: number, description?: string) => Type.Optional(Type.String({ minLength: min, maxLength: max, ...(description ? { description } : {}) }));
 const Millis = (description: string) => Type.Optional(Epoch(description));
@@ -46,8 +47,8 @@ const RegistryItem = Type.Object({
   namespace: Type.String(),
   skip_tls_verify: Type.Boolean({ description: 'openhss' }),
   enterprise_project_id: Type.String(),
-  status: StringEnum(['success', 'fail'] as const, { description: 'success: connected; fail: see connection_status and fail_reason' }),
-  connection_status: StringEnum(REGISTRY_CONNECTION_STATUSES, { description: 'openhss: connected, unauthorized (credentials refused) or unreachable' }),
+  status: StringEnum(['success', 'fail', 'accessing'] as const, { description: 'success: connected; fail: see connection_status and fail_reason; accessing: the connectivity check runs in the background' }),
+  connection_status: StringEnum(REGISTRY_CONNECTION_STATUSES, { description: 'openhss: checking (the check after an add or change runs), connected, unauthorized (credentials refused) or unreachable' }),
   fail_reason: Type.String({ description: 'Why the registry is not connected, from the last check or sync' }),
   images_num: Type.Integer(),
   latest_sync_time: Type.Integer({ description: 'End of the last successful sync, epoch ms (0: never)' }),
@@ -76,7 +77,8 @@ const RegistryImageItem = Type.Object({
   severity_level: Type.String({ description: 'After a scan: Security, Low, Medium or High (critical counts as High); empty before' }),
 });
 
-const STATUS_FILTER: Record<'success' | 'fail' | 'accessing', RegistryConnectionStatus[]> = { success: ['connected'], fail: ['unauthorized', 'unreachable'], accessing: [] };
+const STATUS_FILTER: Record<'success' | 'fail' | 'accessing', RegistryConnectionStatus[]> = { success: ['connected'], fail: ['unauthorized', 'unreachable'], accessing: ['checking'] };
+const STATUS_OF: Record<RegistryConnectionStatus, 'success' | 'fail' | 'accessing'> = { connected: 'success', unauthorized: 'fail', unreachable: 'fail', checking: 'accessing' };
 
 function registryItem(r: Registry | RegistryView) {
   return {
@@ -91,7 +93,7 @@ function registryItem(r: Registry | RegistryView) {
     namespace: r.namespace,
     skip_tls_verify: r.skipTlsVerify,
     enterprise_project_id: r.enterpriseProjectId,
-    status: r.status === 'connected' ? ('success' as const) : ('fail' as const),
+    status: STATUS_OF[r.status],
     connection_status: r.status,
     fail_reason: r.statusReason,
     images_num: 'imagesNum' in r ? r.imagesNum : 0,
@@ -131,7 +133,7 @@ export const registryRoutes =
       {
         schema: {
           operationId: 'AddRegistry',
-          summary: 'Add an image registry; its connectivity is checked and recorded (a registry that cannot be reached is still saved)',
+          summary: 'Add an image registry; it is saved at once (connection_status checking) and its connectivity is checked in the background (see the registry list)',
           tags: ['Registries'],
           params: ProjectIdParams,
           querystring: Type.Object(EnterpriseProjectQuery),
@@ -211,6 +213,8 @@ export const registryRoutes =
           tags: ['Registries'],
           params: ProjectIdParams,
           querystring: Type.Object({
+            // Every query_info field a scan task takes, so the list and an is_all task with the same filter select the same images.
+            ...ImageQueryInfoSchema.properties,
             ...EnterpriseProjectQuery,
             ...PagingQuery,
             namespace: Text(1, 256),
@@ -236,11 +240,7 @@ export const registryRoutes =
         const scope = resolveEnterpriseScope(request.principal!, q.enterprise_project_id);
         // The same filter a scan task's query_info builds: is_all scans exactly what this list shows.
         const { total, images } = await registries.listImages(
-          {
-            ...filterFromQueryInfo(request.params.project_id, scope, 'registry', q),
-            ...(q.registry_id ? { registryId: q.registry_id } : {}),
-            ...(q.registry_name ? { registryName: q.registry_name } : {}),
-          },
+          filterFromQueryInfo(request.params.project_id, scope, 'registry', q),
           pageOf(q),
         );
         return {
@@ -298,7 +298,7 @@ export const registryRoutes =
       {
         schema: {
           operationId: 'UpdateRegistry',
-          summary: 'Change a registry; its connectivity is checked again',
+          summary: 'Change a registry; its connectivity is checked again in the background',
           tags: ['Registries'],
           params: RegistryIdParams,
           querystring: Type.Object(EnterpriseProjectQuery),
