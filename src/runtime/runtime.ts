@@ -156,7 +156,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     { retentionMs: config.exports.retentionDays * 86_400_000 },
     now,
   );
-  const scanPolicies = new ScanPolicyService(new VulScanPolicyRepository(db), (projectId) => hosts.count(projectId), now);
+  const scanPolicies = new ScanPolicyService(new VulScanPolicyRepository(db), hostRepo, now);
   const iacFileRepo = new IacFileRepository(db);
   const clusters = new ClusterService(new ClusterRepository(db), secrets, now);
   const commonTasks = new CommonTaskService(

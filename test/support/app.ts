@@ -28,6 +28,8 @@ export interface TestApp {
   account: FirstStartResult;
   /** A token for the admin user in the default project. */
   token: string;
+  /** Responses whose status the route's schema (and /openapi.json) does not list, as "METHOD /url status". */
+  undocumentedStatuses: string[];
   close(): Promise<void>;
 }
 
@@ -45,7 +47,9 @@ export async function createTestApp(dialect: DialectName, settings: Record<strin
   const clock = new TestClock(options.clockStart);
   const runtime = await openRuntime(config, { now: clock.now });
   const account = (await runtime.services.identity.bootstrapIfEmpty())!;
+  const undocumentedStatuses: string[] = [];
   const app = await buildApp({
+    onUndocumentedStatus: (route, status) => undocumentedStatuses.push(`${route} ${status}`),
     logger: pino({ level: 'silent' }),
     services: runtime.services,
     metrics: createMetrics(),
@@ -64,6 +68,7 @@ export async function createTestApp(dialect: DialectName, settings: Record<strin
     clock,
     account,
     token,
+    undocumentedStatuses,
     async close() {
       await app.close();
       await runtime.close();

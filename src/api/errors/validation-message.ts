@@ -20,6 +20,8 @@ export function describeValidationError(errors: FastifySchemaValidationError[], 
     detail = 'is required';
   } else if (first.keyword === 'enum' && Array.isArray(params.allowedValues)) {
     detail = `must be one of: ${params.allowedValues.join(', ')}`;
+  } else if (first.keyword === 'format' && params.format === 'int64') {
+    detail = 'must be a 64-bit integer, at most 9223372036854775807';
   } else if (first.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
     field = `${field}.${params.additionalProperty}`;
     detail = 'is not a known field';

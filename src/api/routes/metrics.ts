@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
-import { standardErrors } from '../schemas/common.js';
+import { RawResponse, standardErrors } from '../schemas/common.js';
 
 export const metricsRoutes =
   (registry: Registry): FastifyPluginAsyncTypebox =>
@@ -12,7 +12,7 @@ export const metricsRoutes =
           operationId: 'Metrics',
           summary: 'Prometheus metrics (authenticated like every other route)',
           tags: ['Operations'],
-          response: { ...standardErrors },
+          response: { 200: RawResponse('text/plain', 'Prometheus text exposition format'), ...standardErrors },
         },
       },
       async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),

@@ -36,6 +36,3 @@ export const InventoryDocumentSchema = {
   os: Type.Union([OsReleaseSchema, Type.Null()]),
   packages: Type.Array(PackageSchema, { maxItems: 500_000 }),
 };
-
-/** How many directories and files an agent skipped because it could not read them (optional: older agents omit it). */
-export const InventorySkippedPathsSchema = Type.Integer({ minimum: 0, description: 'paths skipped because they could not be read; each is named in warnings' });

@@ -1,4 +1,4 @@
-/** HSS paging as a repository page: `limit` 0 (allowed by older HSS pages) means the default 10. */
+/** HSS paging as a repository page: absent `offset` is 0, absent `limit` 10. */
 export function pageOf(query: { offset?: number; limit?: number }): { offset: number; limit: number } {
-  return { offset: query.offset ?? 0, limit: query.limit === undefined || query.limit === 0 ? 10 : query.limit };
+  return { offset: query.offset ?? 0, limit: query.limit ?? 10 };
 }

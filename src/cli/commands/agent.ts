@@ -46,7 +46,7 @@ async function readToken(options: AgentOptions): Promise<string | undefined> {
 }
 
 async function once(options: AgentOptions): Promise<void> {
-  const upload = await collectInventory({ root: resolve(options.root), excludes: options.exclude ?? [], stateDir: resolve(options.stateDir) });
+  const upload = await collectInventory({ root: resolve(options.root), excludes: options.exclude ?? [] });
   process.stdout.write(`${JSON.stringify(upload, null, 2)}\n`);
 }
 

@@ -8,7 +8,7 @@ import { VUL_TYPES } from '../../../domain/vulnerability.js';
 import { EXPORT_FORMATS, MAX_EXPORT_SIZE, type ExportFormat } from '../../../exports/kinds.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import type { ExportService, ImageVulExportRequest } from '../../../services/export-service.js';
-import { Epoch, EnterpriseProjectQuery, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { Epoch, EnterpriseProjectQuery, PagingQuery, ProjectIdParams, RawResponse, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 
 const ExportQuery = {
   ...EnterpriseProjectQuery,
@@ -239,7 +239,7 @@ export const exportRoutes =
           params: Type.Object({ ...ProjectIdParams.properties, file_id: Type.String({ minLength: 1, maxLength: 64 }) }),
           querystring: Type.Object(EnterpriseProjectQuery),
           headers: RegionHeader,
-          response: standardErrors,
+          response: { 200: RawResponse('application/octet-stream', 'The exported file'), ...standardErrors },
         },
       },
       async (request, reply) => {

@@ -6,7 +6,7 @@ import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import type { ClusterService } from '../../../services/jobs/cluster-service.js';
 import { MAX_IAC_FILE_BYTES, MAX_IAC_FILES, type IacFileService, type IacUpload } from '../../../services/jobs/iac-file-service.js';
 import type { JobScheduler } from '../../../services/jobs/job-scheduler.js';
-import { EnterpriseProjectQuery, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { EnterpriseProjectQuery, ErrorResponse, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 import { acceptMultipartFiles, type MultipartBody } from '../../plugins/multipart-files.js';
 import { scanInfoOf, TaskScanInfo } from './common-tasks.js';
@@ -100,7 +100,7 @@ export const jobInputRoutes =
             kubeconfig: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 * 1024 })),
             snapshot: Type.Optional(Type.Object({}, { additionalProperties: true })),
           }),
-          response: { 200: Type.Object({ id: Type.String(), name: Type.String(), source: Type.String() }), ...standardErrors },
+          response: { 200: Type.Object({ id: Type.String(), name: Type.String(), source: Type.String() }), ...standardErrors, 409: ErrorResponse },
         },
         bodyLimit: 64 * 1024 * 1024,
       },

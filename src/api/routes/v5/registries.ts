@@ -7,7 +7,7 @@ import { REGISTRY_CONNECTION_STATUSES, REGISTRY_SYNC_STATUSES } from '../../../d
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import { imageTypeOfRegistry } from '../../../services/images/image-type-mapping.js';
 import type { RegistryService, RegistryView } from '../../../services/images/registry-service.js';
-import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, pagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 import { filterFromQueryInfo } from '../../../services/images/image-selection.js';
 import { ImageQueryInfoSchema } from './image-scan-tasks.js';
@@ -216,7 +216,7 @@ export const registryRoutes =
             // Every query_info field a scan task takes, so the list and an is_all task with the same filter select the same images.
             ...ImageQueryInfoSchema.properties,
             ...EnterpriseProjectQuery,
-            ...PagingQuery,
+            ...pagingQuery(1),
             namespace: Text(1, 256),
             image_name: Text(1, 256),
             image_version: Text(1, 256),
