@@ -83,6 +83,29 @@ for (const backend of backends) {
       assert.deepEqual(res.scan_vul_types, ['linux_vul', 'urgent_vul']);
     });
 
+    it('ChangeVulScanPolicy as the SDK request model builds it (no time block) sets one_month and one_week, whatever was stored', async () => {
+      clock.current = Date.now();
+      const before = await showPolicy(client(), live.account.project.id);
+      // ChangeVulScanPolicyRequestInfo: scan_period, scan_range_type, host_ids, scan_vul_types, status.
+      for (const period of ['one_month', 'one_week', 'one_month']) {
+        const put = await client().sendRequest<{ httpStatusCode?: number }>({
+          method: 'PUT',
+          url: '/v5/{project_id}/vulnerability/scan-policy',
+          contentType: 'application/json;charset=UTF-8',
+          queryParams: { enterprise_project_id: '0' },
+          pathParams: { project_id: live.account.project.id },
+          headers: {},
+          data: { scan_period: period, scan_range_type: 'all_host', host_ids: [], scan_vul_types: ['linux_vul'], status: 'open' },
+        });
+        assert.equal(put.httpStatusCode, 200);
+        const shown = await showPolicy(client(), live.account.project.id);
+        assert.equal(shown.scan_period, period);
+        const time = shown.time as { day_part: number[]; hour_part: number };
+        assert.deepEqual(time.day_part, [1], `${period} defaults to Monday / the 1st`);
+        assert.equal(time.hour_part, (before.time as { hour_part: number }).hour_part, 'the stored hour is kept');
+      }
+    });
+
     it('refuses a wrong SK, an unknown AK and a disabled AK with 401 APIGW.0301; re-enabling restores access', async () => {
       clock.current = Date.now();
       const { accessKey, secretKey } = live.account.credential;
