@@ -30,7 +30,10 @@ export interface Finding {
   dataSource: string;
   /** The vulnerability database key the package was looked up by: Debian:12, npm, PyPI. */
   ecosystem: string;
+  /** Where the package was found; the first of `locations`. */
   location: Location;
+  /** Every place the same package (ecosystem, name, version) was found: a lock file and the installed copy are one finding. */
+  locations: Location[];
 }
 
 /** Everything one scan produced: the inventory, the findings and what was skipped. */

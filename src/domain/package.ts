@@ -48,9 +48,9 @@ export interface RpmPackage {
   location: Location;
 }
 
-/** A package from a language ecosystem (npm, PyPI, Go modules, Maven, crates.io). */
+/** A package from a language ecosystem (npm, PyPI, Go modules, Maven, crates.io, RubyGems, NuGet, Composer/Packagist). */
 export interface LanguagePackage {
-  type: 'npm' | 'pypi' | 'go' | 'maven' | 'cargo';
+  type: 'npm' | 'pypi' | 'go' | 'maven' | 'cargo' | 'gem' | 'nuget' | 'composer';
   name: string;
   version: string;
   location: Location;

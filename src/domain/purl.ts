@@ -35,5 +35,14 @@ export function purlOf(pkg: Package, os?: OsRelease): string {
       const [group, artifact] = pkg.name.split(':');
       return new PackageURL('maven', group, artifact ?? pkg.name, pkg.version, undefined, undefined).toString();
     }
+    case 'gem':
+      return new PackageURL('gem', undefined, pkg.name, pkg.version, undefined, undefined).toString();
+    case 'nuget':
+      return new PackageURL('nuget', undefined, pkg.name, pkg.version, undefined, undefined).toString();
+    case 'composer': {
+      // vendor/package: the vendor is the purl namespace.
+      const slash = pkg.name.indexOf('/');
+      return new PackageURL('composer', slash > 0 ? pkg.name.slice(0, slash) : undefined, pkg.name.slice(slash + 1), pkg.version, undefined, undefined).toString();
+    }
   }
 }

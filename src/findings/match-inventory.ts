@@ -103,5 +103,6 @@ function toFinding(pkg: Package, target: MatchTarget, record: AffectedRecord, ve
     dataSource: advisory.feed,
     ecosystem: target.ecosystem,
     location: pkg.location,
+    locations: [pkg.location],
   };
 }

@@ -1,4 +1,4 @@
-import type { OsRelease, Package } from '../domain/package.js';
+import type { Location, OsRelease, Package } from '../domain/package.js';
 import type { FileInfo } from '../sources/layers/walk-layer.js';
 
 /** One file handed to an analyzer: its path inside the artifact (no leading slash) and its bytes. */
@@ -36,3 +36,6 @@ export interface SyncAnalyzer extends Analyzer {
 }
 
 export const emptyResult = (): AnalysisResult => ({ packages: [], warnings: [] });
+
+/** Where a package read from this file was found. */
+export const fileLocation = (file: AnalyzerFile): Location => ({ path: file.path, ...(file.layerDigest ? { layerDigest: file.layerDigest } : {}) });

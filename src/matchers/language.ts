@@ -9,6 +9,9 @@ const ECOSYSTEMS: Record<LanguagePackage['type'], { ecosystem: string; scheme: V
   maven: { ecosystem: 'Maven', scheme: 'maven' },
   // Cargo versions are SemVer 2.0, which the npm comparator implements.
   cargo: { ecosystem: 'crates.io', scheme: 'npm' },
+  gem: { ecosystem: 'RubyGems', scheme: 'rubygems' },
+  nuget: { ecosystem: 'NuGet', scheme: 'nuget' },
+  composer: { ecosystem: 'Packagist', scheme: 'composer' },
 };
 
 /** Language packages against their ecosystem's OSV data, wherever they were installed. */

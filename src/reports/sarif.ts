@@ -39,7 +39,7 @@ export function sarifReport(report: ScanReport, toolVersion: string): string {
           message: {
             text: `${f.package.name} ${f.package.version} is affected by ${f.id} (${f.severity})${f.fixedVersion ? `; fixed in ${f.fixedVersion}` : '; no fix available'}. Matched: ${f.matchedRange} [${f.dataSource}]`,
           },
-          locations: [{ physicalLocation: { artifactLocation: { uri: f.location.path } }, ...(f.location.layerDigest ? { properties: { layer: f.location.layerDigest } } : {}) }],
+          locations: f.locations.map((l) => ({ physicalLocation: { artifactLocation: { uri: l.path } }, ...(l.layerDigest ? { properties: { layer: l.layerDigest } } : {}) })),
           partialFingerprints: { packageVulnerability: `${f.package.type}/${f.package.name}/${f.id}` },
         })),
       },

@@ -50,9 +50,14 @@ export function ecosystemFamily(ecosystem: string): string {
   return colon < 0 ? ecosystem : ecosystem.slice(0, colon);
 }
 
-/** Package names as stored and looked up: PyPI per PEP 503 (lower case, runs of `-_.` → `-`); others unchanged. */
+/**
+ * Package names as stored and looked up: PyPI per PEP 503 (lower case, runs of `-_.` → `-`);
+ * NuGet ids and Packagist names in lower case (both registries ignore case); others unchanged.
+ */
 export function normalizePackageName(ecosystem: string, name: string): string {
   const n = name.trim();
-  if (ecosystemFamily(ecosystem) === 'PyPI') return n.toLowerCase().replace(/[-_.]+/g, '-');
+  const family = ecosystemFamily(ecosystem);
+  if (family === 'PyPI') return n.toLowerCase().replace(/[-_.]+/g, '-');
+  if (family === 'NuGet' || family === 'Packagist') return n.toLowerCase();
   return n;
 }

@@ -40,7 +40,7 @@ export const KEV_URL = 'https://www.cisa.gov/sites/default/files/feeds/known_exp
 export const K8S_CVE_FEED_URL = 'https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json';
 
 /** Language ecosystems fetched from OSV by default. Debian and Alpine come from their own vendors' feeds. */
-export const DEFAULT_OSV_ECOSYSTEMS: readonly string[] = ['npm', 'PyPI', 'Go', 'Maven', 'crates.io'];
+export const DEFAULT_OSV_ECOSYSTEMS: readonly string[] = ['npm', 'PyPI', 'Go', 'Maven', 'crates.io', 'RubyGems', 'NuGet', 'Packagist'];
 export const DEFAULT_ALPINE_RELEASES: readonly string[] = ['v3.19', 'v3.20', 'v3.21', 'v3.22'];
 export const DEFAULT_ALPINE_REPOS: readonly string[] = ['main', 'community'];
 

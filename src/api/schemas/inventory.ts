@@ -19,7 +19,7 @@ const Version = Type.String({ minLength: 1, maxLength: 256 });
  * (completePackage): a deb without `source` is its own source, as in dpkg.
  */
 export const PackageSchema = Type.Object({
-  type: Type.Enum(['deb', 'apk', 'rpm', 'npm', 'pypi', 'go', 'maven', 'cargo']),
+  type: Type.Enum(['deb', 'apk', 'rpm', 'npm', 'pypi', 'go', 'maven', 'cargo', 'gem', 'nuget', 'composer']),
   name: Name,
   version: Version,
   location: Type.Object({ path: Text(4096), layerDigest: Type.Optional(Text(128)) }),

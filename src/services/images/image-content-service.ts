@@ -36,7 +36,8 @@ function draftsOf(findings: readonly Finding[]): ImageVulDraft[] {
       vul_id: f.id,
       package_name: f.package.name,
       package_version: f.package.version,
-      package_path: f.location.path,
+      // Every place the package was found (a lock file and node_modules), within the column's 1024 characters.
+      package_path: f.locations.map((l) => l.path).join(', ').slice(0, 1024),
       vul_type: OS_PACKAGE_TYPES.has(f.package.type) ? 'linux_vul' : 'app_vul',
       package_type: f.package.type,
       fixed_version: f.fixedVersion ?? '',

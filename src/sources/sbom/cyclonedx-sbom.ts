@@ -45,6 +45,12 @@ function toPackage(purl: PackageURL, path: string): Package | null {
       return { type: 'go', name: purl.namespace ? `${purl.namespace}/${purl.name}` : purl.name, version, location };
     case 'maven':
       return { type: 'maven', name: `${purl.namespace ?? ''}:${purl.name}`, version, location };
+    case 'gem':
+      return { type: 'gem', name: purl.name, version, location };
+    case 'nuget':
+      return { type: 'nuget', name: purl.name, version, location };
+    case 'composer':
+      return { type: 'composer', name: purl.namespace ? `${purl.namespace}/${purl.name}` : purl.name, version, location };
     default:
       return null;
   }
