@@ -13,6 +13,12 @@ export interface OsRelease {
   /** Debian and Ubuntu release codename, when known. */
   codename?: string;
   prettyName?: string;
+  /** os-release VERSION_ID as written ("22.03", "15.5", "9.4"), when it differs from versionId or versionId was shortened. */
+  fullVersionId?: string;
+  /** os-release VERSION ("22.03 (LTS-SP1)", "15-SP5", "22.04.3 LTS (Jammy Jellyfish)"). */
+  version?: string;
+  /** os-release CPE_NAME ("cpe:/o:redhat:enterprise_linux:9::baseos"). */
+  cpeName?: string;
 }
 
 /** A Debian package: advisories name the source package, so it is always recorded. */
@@ -45,6 +51,8 @@ export interface RpmPackage {
   release: string;
   architecture: string;
   sourceRpm: string;
+  /** RHEL 8+ module streams: the rpm MODULARITYLABEL ("nodejs:18:8090020240315081818:a75119d5"). */
+  modularityLabel?: string;
   location: Location;
 }
 

@@ -6,6 +6,7 @@ import type { OsRelease, Package } from '../domain/package.js';
 import type { VulType } from '../domain/vulnerability.js';
 import { matchInventory, targetFor, type AdvisorySource, type MatchCache } from '../findings/match-inventory.js';
 import { matchers } from '../matchers/index.js';
+import { targetKey } from '../matchers/matcher.js';
 import type { HostInventoryRepository, StoredInventory } from '../repositories/host-inventory-repository.js';
 import type { HostRepository } from '../repositories/host-repository.js';
 import type { HostVulRepository, HostVulState, HostVulWrite, VulAffect } from '../repositories/host-vul-repository.js';
@@ -172,10 +173,11 @@ export class HostVulMatcher {
   /** A host's vulnerabilities, one draft per vulnerability with every package that carries it. */
   private draftsFor(inventory: StoredInventory, source: AdvisorySource, context: MatchContext): Map<number, HostVulDraft> {
     const os = inventory.os ?? undefined;
-    const osKey = os ? `${os.id}\u0000${os.versionId}` : '';
+    // Everything of the OS a matcher may read (openEuler's service pack, SUSE's product, RHEL's stream).
+    const osKey = os ? [os.id, os.versionId, os.fullVersionId, os.version, os.prettyName, os.cpeName].join('\u0000') : '';
     const drafts = new Map<number, HostVulDraft>();
     for (const pkg of inventory.packages) {
-      const key = `${osKey}\u0000${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${pkg.location.path}${pkg.type === 'deb' ? `\u0000${pkg.source.name}\u0000${pkg.source.version}` : ''}`;
+      const key = `${osKey}\u0000${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${pkg.location.path}${pkg.type === 'deb' ? `\u0000${pkg.source.name}\u0000${pkg.source.version}` : pkg.type === 'rpm' ? `\u0000${pkg.sourceRpm}\u0000${pkg.modularityLabel ?? ''}` : ''}`;
       let entry = context.packages.get(key);
       if (!entry) {
         const templates = this.templatesFor(pkg, os, source, context);
@@ -207,7 +209,7 @@ export class HostVulMatcher {
   private templatesFor(pkg: Package, os: OsRelease | undefined, source: AdvisorySource, context: MatchContext): Template[] {
     const target = targetFor(pkg, os, matchers);
     if (!target) return [];
-    const key = `${target.ecosystem}\u0000${target.name}\u0000${target.version}`;
+    const key = targetKey(target);
     let templates = context.templates.get(key);
     if (!templates) {
       const { findings } = matchInventory(os ? { os, packages: [pkg] } : { packages: [pkg] }, source, matchers, context.verdicts);

@@ -11,6 +11,8 @@ const enum Tok {
   CommitHash = 5,
   RevisionNo = 6,
   End = 7,
+  /** What apk-tools reads where the grammar breaks; comparison stops there. */
+  Invalid = 8,
 }
 
 // Pre-release suffixes sort below "no suffix", post-release ones above.
@@ -25,10 +27,18 @@ interface Token {
   readonly value: bigint;
 }
 
-/** digit{.digit}...{letter}{_suffix{N}}...{~hash}{-rN}, as apk-tools 3 reads it. */
+/**
+ * digit{.digit}...{letter}{_suffix{N}}...{~hash}{-rN}, as apk-tools 3 reads it.
+ * A version whose tail breaks that grammar ("6.6.2p1-r0", found in real Alpine
+ * data) is not refused: apk-tools still orders it by the tokens before the break
+ * and treats the break itself as a token (apk_version_compare), and so do we.
+ * Only a version that does not start with a number is refused.
+ */
 export interface ApkVersion extends ParsedVersion {
   readonly scheme: 'apk';
   readonly tokens: readonly Token[];
+  /** False when apk-tools' apk_version_validate() would reject it (an Invalid token ends `tokens`). */
+  readonly valid: boolean;
 }
 
 // apk reads numbers into a uint64 without overflow checks; keep its wrap-around so ordering stays identical.
@@ -46,56 +56,60 @@ function analyse(raw: string): ApkVersion | string {
   if (first === '') return 'must start with a digit';
   tokens.push({ kind: Tok.InitialDigit, text: first, value: toUint64(first) });
   let prev: Tok = Tok.InitialDigit;
+  const invalid = (): ApkVersion => {
+    tokens.push({ kind: Tok.Invalid, text: raw.slice(pos), value: 0n });
+    return { scheme: 'apk', raw, tokens, valid: false };
+  };
 
   while (pos < raw.length) {
     const c = raw[pos]!;
     if (c >= 'a' && c <= 'z') {
-      if (prev > Tok.Digit) return `unexpected letter "${c}" at ${pos}`;
+      if (prev > Tok.Digit) return invalid();
       tokens.push({ kind: Tok.Letter, text: c, value: BigInt(c.charCodeAt(0)) });
       prev = Tok.Letter;
       pos++;
     } else if (c === '.') {
-      if (prev > Tok.Digit) return `unexpected "." at ${pos}`;
+      if (prev > Tok.Digit) return invalid();
       pos++;
       const digits = digitsAt();
-      if (digits === '') return `expected digits after "." at ${pos}`;
+      if (digits === '') return invalid();
       tokens.push({ kind: Tok.Digit, text: digits, value: toUint64(digits) });
       prev = Tok.Digit;
     } else if (c >= '0' && c <= '9') {
       // Only a suffix may be followed directly by digits (its number): digit runs are read whole and a letter is single.
-      if (prev !== Tok.Suffix) return `unexpected digit at ${pos}`;
+      if (prev !== Tok.Suffix) return invalid();
       const digits = digitsAt();
       tokens.push({ kind: Tok.SuffixNo, text: digits, value: toUint64(digits) });
       prev = Tok.SuffixNo;
     } else if (c === '_') {
-      if (prev > Tok.SuffixNo) return `unexpected "_" at ${pos}`;
+      if (prev > Tok.SuffixNo) return invalid();
       pos++;
       const name = /^[a-z]*/.exec(raw.slice(pos))![0];
       pos += name.length;
       const rank = name === '' ? -1 : SUFFIXES.indexOf(name as (typeof SUFFIXES)[number]);
-      if (rank < 0) return `unknown suffix "_${name}"`;
+      if (rank < 0) return invalid();
       tokens.push({ kind: Tok.Suffix, text: name, value: BigInt(rank) });
       prev = Tok.Suffix;
     } else if (c === '~') {
-      if (prev >= Tok.CommitHash) return `unexpected "~" at ${pos}`;
+      if (prev >= Tok.CommitHash) return invalid();
       pos++;
       const hash = /^[0-9a-f]*/.exec(raw.slice(pos))![0];
       pos += hash.length;
-      if (hash === '') return 'expected a hex commit hash after "~"';
+      if (hash === '') return invalid();
       tokens.push({ kind: Tok.CommitHash, text: hash, value: 0n });
       prev = Tok.CommitHash;
     } else if (c === '-') {
-      if (prev >= Tok.RevisionNo || raw[pos + 1] !== 'r') return `unexpected "-" at ${pos}`;
+      if (prev >= Tok.RevisionNo || raw[pos + 1] !== 'r') return invalid();
       pos += 2;
       const digits = digitsAt();
-      if (digits === '') return 'expected digits after "-r"';
+      if (digits === '') return invalid();
       tokens.push({ kind: Tok.RevisionNo, text: digits, value: toUint64(digits) });
       prev = Tok.RevisionNo;
     } else {
-      return `unexpected character ${JSON.stringify(c)} at ${pos}`;
+      return invalid();
     }
   }
-  return { scheme: 'apk', raw, tokens };
+  return { scheme: 'apk', raw, tokens, valid: true };
 }
 
 function compareTokens(a: Token, b: Token): Ordering {
@@ -124,7 +138,8 @@ function order(a: ApkVersion, b: ApkVersion): Ordering {
       if (tb.kind === Tok.Suffix && tb.value < SUFFIX_NONE) return 1;
       return ta.kind > tb.kind ? -1 : 1;
     }
-    if (ta.kind === Tok.End) return 0;
+    // Both end, or both break the grammar at the same token: apk-tools calls them equal.
+    if (ta.kind === Tok.End || ta.kind === Tok.Invalid) return 0;
     const r = compareTokens(ta, tb);
     if (r !== 0) return r;
     i++;

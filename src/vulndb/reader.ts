@@ -83,6 +83,8 @@ export class VulnDbReader {
          where advisory_uid in (select advisory_uid from affected where ecosystem = ? and package = ?)`,
       ),
       aliasesOf: db.prepare('select advisory_uid, alias, kind from aliases where advisory_uid = ?'),
+      // A range on the (ecosystem, package) index: `Red Hat` and every `Red Hat:…` stream, nothing else.
+      ecosystemsOf: db.prepare('select distinct ecosystem from affected where ecosystem = ? or (ecosystem >= ? and ecosystem < ?)').pluck(),
       byIdOrAlias: db.prepare(
         `select ${ADVISORY_COLUMNS} from advisories a where a.id = ?
          union
@@ -95,6 +97,18 @@ export class VulnDbReader {
   /** Opens a DB read-only; throws VulnDbSchemaError when it was built by another schema version. */
   static open(file: string): VulnDbReader {
     return new VulnDbReader(openVulnDbReadonly(file));
+  }
+
+  private readonly families = new Map<string, readonly string[]>();
+
+  /** Every ecosystem of a family this DB holds entries for (`Red Hat` → `Red Hat:enterprise_linux:9::baseos`, …). */
+  ecosystemsOf(family: string): readonly string[] {
+    let list = this.families.get(family);
+    if (!list) {
+      list = this.s.ecosystemsOf.all(family, `${family}:`, `${family};`) as string[];
+      this.families.set(family, list);
+    }
+    return list;
   }
 
   /** Every affected entry for a package in an ecosystem or distro release (`Debian:12` + source package). */

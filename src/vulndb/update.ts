@@ -39,8 +39,13 @@ export const DEBIAN_TRACKER_URL = 'https://security-tracker.debian.org/tracker/d
 export const KEV_URL = 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json';
 export const K8S_CVE_FEED_URL = 'https://kubernetes.io/docs/reference/issues-security/official-cve-feed/index.json';
 
-/** Language ecosystems fetched from OSV by default. Debian and Alpine come from their own vendors' feeds. */
+/** Language ecosystems fetched from OSV by default. Debian and Alpine come from their own vendors' feeds, other distributions from OSV (below). */
 export const DEFAULT_OSV_ECOSYSTEMS: readonly string[] = ['npm', 'PyPI', 'Go', 'Maven', 'crates.io', 'RubyGems', 'NuGet', 'Packagist'];
+/**
+ * Linux distributions whose vendors publish their advisories to OSV, fetched by default: one
+ * feed (the family's all.zip) per family, matched per release by src/matchers.
+ */
+export const DEFAULT_OSV_OS_ECOSYSTEMS: readonly string[] = ['Ubuntu', 'Red Hat', 'Rocky Linux', 'AlmaLinux', 'openEuler', 'SUSE', 'openSUSE', 'Azure Linux', 'Wolfi', 'Chainguard'];
 export const DEFAULT_ALPINE_RELEASES: readonly string[] = ['v3.19', 'v3.20', 'v3.21', 'v3.22'];
 export const DEFAULT_ALPINE_REPOS: readonly string[] = ['main', 'community'];
 
@@ -67,7 +72,7 @@ export function alpineSource(release: string, repo: string): FeedSource {
  * tracker, KEV, and the official Kubernetes CVE feed (whose version ranges come from OSV `Go`).
  */
 export function defaultSources(options: SourceOptions = {}): FeedSource[] {
-  const sources: FeedSource[] = (options.osvEcosystems ?? DEFAULT_OSV_ECOSYSTEMS).map(osvSource);
+  const sources: FeedSource[] = (options.osvEcosystems ?? [...DEFAULT_OSV_ECOSYSTEMS, ...DEFAULT_OSV_OS_ECOSYSTEMS]).map(osvSource);
   for (const release of options.alpineReleases ?? DEFAULT_ALPINE_RELEASES) {
     for (const repo of options.alpineRepos ?? DEFAULT_ALPINE_REPOS) sources.push(alpineSource(release, repo));
   }

@@ -8,6 +8,9 @@ export const OsReleaseSchema = Type.Object({
   versionId: Text(64),
   codename: Type.Optional(Text(64)),
   prettyName: Type.Optional(Text(256)),
+  fullVersionId: Type.Optional(Text(64)),
+  version: Type.Optional(Text(256)),
+  cpeName: Type.Optional(Text(256)),
 });
 
 const Name = Type.String({ minLength: 1, maxLength: 512 });
@@ -29,6 +32,7 @@ export const PackageSchema = Type.Object({
   epoch: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 2147483647 }), Type.Null()], { description: 'rpm; default: from the version' })),
   release: Type.Optional(Type.String({ maxLength: 256, description: 'rpm; default: from the version' })),
   sourceRpm: Type.Optional(Type.String({ maxLength: 512, description: 'rpm: the source RPM file name' })),
+  modularityLabel: Type.Optional(Type.String({ maxLength: 512, description: 'rpm: the module stream a package was built in (MODULARITYLABEL)' })),
 });
 
 /** What a host or an image contains: the inventory agents and pipelines upload. */
@@ -36,3 +40,6 @@ export const InventoryDocumentSchema = {
   os: Type.Union([OsReleaseSchema, Type.Null()]),
   packages: Type.Array(PackageSchema, { maxItems: 500_000 }),
 };
+
+/** How many directories and files an agent skipped because it could not read them (optional: older agents omit it). */
+export const InventorySkippedPathsSchema = Type.Integer({ minimum: 0, description: 'paths skipped because they could not be read; each is named in warnings' });

@@ -39,9 +39,19 @@ function fromOsRelease(text: string): OsRelease | undefined {
   if (!id) return undefined;
   const codename = f.VERSION_CODENAME || undefined;
   // Debian testing and sid ship no VERSION_ID; the codename still names the release.
-  const versionId = f.VERSION_ID ?? (codename && DEBIAN_CODENAMES[codename]) ?? (id === 'debian' ? 'unstable' : '');
-  if (!versionId) return undefined;
-  return { id, versionId: advisoryRelease(id, versionId), ...(codename ? { codename } : {}), ...(f.PRETTY_NAME ? { prettyName: f.PRETTY_NAME } : {}) };
+  // Rolling distributions (Wolfi, Chainguard, Arch) may ship none either: their BUILD_ID, or "rolling", stands in.
+  const versionId = f.VERSION_ID || (codename && DEBIAN_CODENAMES[codename]) || (id === 'debian' ? 'unstable' : f.BUILD_ID || 'rolling');
+  const release = advisoryRelease(id, versionId);
+  return {
+    id,
+    versionId: release,
+    ...(codename ? { codename } : {}),
+    ...(f.PRETTY_NAME ? { prettyName: f.PRETTY_NAME } : {}),
+    // The rest of os-release, kept whole: openEuler's service pack lives in VERSION, SUSE's product in PRETTY_NAME, RHEL's stream in CPE_NAME.
+    ...(f.VERSION_ID && f.VERSION_ID !== release ? { fullVersionId: f.VERSION_ID } : {}),
+    ...(f.VERSION ? { version: f.VERSION } : {}),
+    ...(f.CPE_NAME ? { cpeName: f.CPE_NAME } : {}),
+  };
 }
 
 function fromAlpineRelease(text: string): OsRelease | undefined {
@@ -82,7 +92,7 @@ function parse(file: AnalyzerFile): OsRelease | undefined {
 /** Finds the operating system from the release files distributions ship. */
 export const releaseFilesAnalyzer: SyncAnalyzer = {
   name: 'os-release',
-  version: 1,
+  version: 2,
   required: (path) => OS_RELEASE_PATHS.has(path) || path === ALPINE_RELEASE || path === DEBIAN_VERSION || REDHAT_RELEASES.has(path),
   analyze(file): AnalysisResult {
     const os = parse(file);

@@ -14,6 +14,7 @@ export const RPMTAG = {
   EPOCH: 1003,
   ARCH: 1022,
   SOURCERPM: 1044,
+  MODULARITYLABEL: 5096,
 } as const;
 
 const TYPE_INT32 = 4;
@@ -38,6 +39,8 @@ export interface RpmHeaderFields {
   epoch?: number;
   arch?: string;
   sourceRpm?: string;
+  /** RHEL 8+ packages built in a module stream: "name:stream:version:context". */
+  modularityLabel?: string;
 }
 
 interface Entry {
@@ -46,7 +49,7 @@ interface Entry {
   count: number;
 }
 
-/** Reads NAME, VERSION, RELEASE, EPOCH, ARCH and SOURCERPM from a header blob; throws RpmHeaderError on a malformed one. */
+/** Reads NAME, VERSION, RELEASE, EPOCH, ARCH, SOURCERPM and MODULARITYLABEL from a header blob; throws RpmHeaderError on a malformed one. */
 export function parseRpmHeader(blob: Buffer): RpmHeaderFields {
   let base = 0;
   if (blob.length >= 8 && blob.subarray(0, 4).equals(HEADER_MAGIC)) base = 8;
@@ -93,12 +96,14 @@ export function parseRpmHeader(blob: Buffer): RpmHeaderFields {
   const epoch = int32(RPMTAG.EPOCH);
   const arch = string(RPMTAG.ARCH);
   const sourceRpm = string(RPMTAG.SOURCERPM);
+  const modularityLabel = string(RPMTAG.MODULARITYLABEL);
   if (name !== undefined) fields.name = name;
   if (version !== undefined) fields.version = version;
   if (release !== undefined) fields.release = release;
   if (epoch !== undefined) fields.epoch = epoch;
   if (arch !== undefined) fields.arch = arch;
   if (sourceRpm !== undefined) fields.sourceRpm = sourceRpm;
+  if (modularityLabel) fields.modularityLabel = modularityLabel;
   return fields;
 }
 

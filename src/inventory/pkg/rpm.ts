@@ -53,6 +53,7 @@ export function rpmPackagesFromBlobs(contents: RpmdbContents, location: RpmPacka
       release,
       architecture: fields.arch ?? 'unknown',
       sourceRpm: fields.sourceRpm ?? '',
+      ...(fields.modularityLabel ? { modularityLabel: fields.modularityLabel } : {}),
       location,
     });
   }
@@ -63,7 +64,7 @@ export function rpmPackagesFromBlobs(contents: RpmdbContents, location: RpmPacka
 /** The rpm database of RPM-based images: SQLite (rpm ≥ 4.16), BerkeleyDB hash (older) or NDB (SUSE). */
 export const rpmAnalyzer: SyncAnalyzer = {
   name: 'rpm',
-  version: 1,
+  version: 2,
   required: (path) => DATABASES.has(path),
   analyze(file): AnalysisResult {
     const backend = DATABASES.get(file.path);

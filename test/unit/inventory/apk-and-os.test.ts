@@ -61,9 +61,30 @@ describe('OS release detection', () => {
   const cases: Array<[string, string, string, object | undefined]> = [
     ['Debian 12', 'etc/os-release', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n', { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' }],
     ['Debian testing without VERSION_ID', 'usr/lib/os-release', 'PRETTY_NAME="Debian GNU/Linux trixie/sid"\nID=debian\nVERSION_CODENAME=trixie\n', { id: 'debian', versionId: '13', codename: 'trixie', prettyName: 'Debian GNU/Linux trixie/sid' }],
-    ['Alpine, keyed by major.minor', 'etc/os-release', 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n', { id: 'alpine', versionId: '3.19', prettyName: 'Alpine Linux v3.19' }],
+    ['Alpine, keyed by major.minor', 'etc/os-release', 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n', { id: 'alpine', versionId: '3.19', prettyName: 'Alpine Linux v3.19', fullVersionId: '3.19.1' }],
     ['Ubuntu keeps its full version', 'etc/os-release', 'ID=ubuntu\nVERSION_ID="22.04"\nVERSION_CODENAME=jammy\n', { id: 'ubuntu', versionId: '22.04', codename: 'jammy' }],
-    ['Rocky, keyed by major', 'etc/os-release', 'ID="rocky"\nVERSION_ID="9.3"\n', { id: 'rocky', versionId: '9' }],
+    ['Rocky, keyed by major', 'etc/os-release', 'ID="rocky"\nVERSION_ID="9.3"\n', { id: 'rocky', versionId: '9', fullVersionId: '9.3' }],
+    // The whole of os-release that matching needs is kept: openEuler's service pack is only in VERSION and PRETTY_NAME.
+    [
+      'openEuler keeps its service pack',
+      'etc/os-release',
+      'NAME="openEuler"\nVERSION="22.03 (LTS-SP1)"\nID="openEuler"\nVERSION_ID="22.03"\nPRETTY_NAME="openEuler 22.03 (LTS-SP1)"\nANSI_COLOR="0;31"\n',
+      { id: 'openeuler', versionId: '22.03', version: '22.03 (LTS-SP1)', prettyName: 'openEuler 22.03 (LTS-SP1)' },
+    ],
+    [
+      'SLES keeps its product and CPE',
+      'etc/os-release',
+      'NAME="SLES"\nVERSION="15-SP5"\nVERSION_ID="15.5"\nPRETTY_NAME="SUSE Linux Enterprise Server 15 SP5"\nID="sles"\nID_LIKE="suse"\nANSI_COLOR="0;32"\nCPE_NAME="cpe:/o:suse:sles:15:sp5"\n',
+      { id: 'sles', versionId: '15.5', version: '15-SP5', prettyName: 'SUSE Linux Enterprise Server 15 SP5', cpeName: 'cpe:/o:suse:sles:15:sp5' },
+    ],
+    [
+      'RHEL keeps its CPE stream',
+      'etc/os-release',
+      'NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\nPLATFORM_ID="platform:el9"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\nCPE_NAME="cpe:/o:redhat:enterprise_linux:9::baseos"\n',
+      { id: 'rhel', versionId: '9', fullVersionId: '9.4', version: '9.4 (Plow)', prettyName: 'Red Hat Enterprise Linux 9.4 (Plow)', cpeName: 'cpe:/o:redhat:enterprise_linux:9::baseos' },
+    ],
+    ['Wolfi has no VERSION_ID', 'etc/os-release', 'ID=wolfi\nNAME="Wolfi"\nPRETTY_NAME="Wolfi"\nVERSION_ID="20230201"\n', { id: 'wolfi', versionId: '20230201', prettyName: 'Wolfi' }],
+    ['Chainguard without VERSION_ID is rolling', 'etc/os-release', 'ID=chainguard\nNAME="Chainguard"\nPRETTY_NAME="Chainguard"\n', { id: 'chainguard', versionId: 'rolling', prettyName: 'Chainguard' }],
     ['alpine-release', 'etc/alpine-release', '3.18.6\n', { id: 'alpine', versionId: '3.18' }],
     ['debian_version', 'etc/debian_version', '12.11\n', { id: 'debian', versionId: '12' }],
     ['debian_version on testing', 'etc/debian_version', 'trixie/sid\n', { id: 'debian', versionId: '13', codename: 'trixie' }],

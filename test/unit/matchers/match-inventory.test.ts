@@ -119,7 +119,10 @@ describe('matchInventory', () => {
     const apk: ApkPackage = { type: 'apk', name: 'libcrypto3', version: '3.1.4-r0', architecture: 'x86_64', origin: 'openssl', location: { path: 'lib/apk/db/installed' } };
     const db = new FakeDb([record('Alpine:v3.19', 'openssl', advisory('CVE-2024-1', { feed: 'alpine-secdb/v3.19/main' }), { status: 'fixed', ranges: [{ type: 'ECOSYSTEM', events: [{ kind: 'introduced', version: '0' }, { kind: 'fixed', version: '3.1.4-r5' }] }], fixedVersions: ['3.1.4-r5'] })]);
     assert.deepEqual(matchInventory({ os: { id: 'alpine', versionId: '3.19' }, packages: [apk] }, db, matchers).findings.map((f) => f.fixedVersion), ['3.1.4-r5']);
-    const ubuntu = matchInventory({ os: { id: 'ubuntu', versionId: '22.04' }, packages: [deb('bash', '5.1', 'bash')] }, db, matchers);
-    assert.deepEqual(ubuntu.warnings, ['no vulnerability data source for ubuntu 22.04 OS packages; they were not matched']);
+    const arch = matchInventory({ os: { id: 'linuxmint', versionId: '21.3' }, packages: [deb('bash', '5.1', 'bash')] }, db, matchers);
+    assert.deepEqual(arch.warnings, ['no vulnerability data source for linuxmint 21.3 OS packages; they were not matched']);
+    const hce = matchInventory({ os: { id: 'hce', versionId: '2.0' }, packages: [{ type: 'rpm', name: 'bash', version: '5.1.8-6.hce2', epoch: null, release: '6.hce2', architecture: 'x86_64', sourceRpm: 'bash-5.1.8-6.hce2.src.rpm', location: { path: 'var/lib/rpm/rpmdb.sqlite' } }] }, db, matchers);
+    assert.equal(hce.findings.length, 0);
+    assert.match(hce.warnings.join('\n'), /^hce 2\.0: Huawei Cloud EulerOS publishes no machine-readable advisory feed/);
   });
 });

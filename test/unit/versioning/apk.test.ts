@@ -112,12 +112,13 @@ const PAIRS: readonly Pair[] = [
   ]),
 ];
 
-const INVALID = [
-  '',
-  'a',
-  '.1',
-  '_pre1',
-  '-r1',
+// Versions that do not start with a number: apk-tools has nothing to order them by.
+const REFUSED = ['', 'a', '.1', '_pre1', '-r1', 'v1.0'];
+
+// Versions apk_version_validate() rejects (test/unit/version.data's "!" lines and more) but
+// apk_version_compare() still orders: by the tokens before the break, the break counting as a
+// token of its own. Real Alpine data has them ("6.6.2p1-r0"), so they must not be refused.
+const INVALID_BUT_ORDERED = [
   '0.1bc',
   '0.1bc1',
   '0.1a1',
@@ -139,9 +140,22 @@ const INVALID = [
   '0.1_1_alpha',
   '1.0A',
   '1.0 ',
-  'v1.0',
   '1..0',
   '1.0.',
+  '6.6.2p1-r0',
+];
+
+// Orderings of such versions, from apk-tools' version.data and worked through apk_version_compare().
+const INVALID_PAIRS: Pair[] = [
+  ['1.0', '<', '1.0bc'],
+  ['23_foo', '>', '4_beta'],
+  // openssh's old Alpine versions: ordered by 6.6.2 and the letter, then equal at the break.
+  ['6.6.2p1-r0', '>', '6.6.2-r1'],
+  ['6.6.2p1-r0', '<', '6.6.3-r0'],
+  ['6.6.2p1-r0', '<', '6.7_p1-r0'],
+  ['6.6.2p1-r0', '>', '6.6.1p1-r0'],
+  ['6.6.2p1-r0', '=', '6.6.2p2-r0'],
+  ['6.6.2p1-r0', '<', '6.6.2q-r0'],
 ];
 
 describe('apk versions (apk-tools)', () => {
@@ -153,5 +167,14 @@ describe('apk versions (apk-tools)', () => {
     }
   });
 
-  it('rejects invalid versions, and compare() throws UnparsableVersionError', () => assertInvalid('apk', INVALID));
+  it('refuses versions that do not start with a number, and compare() throws UnparsableVersionError', () => assertInvalid('apk', REFUSED));
+
+  it('orders versions apk-tools calls invalid the way apk_version_compare() does, and says they are invalid', () => {
+    for (const v of INVALID_BUT_ORDERED) {
+      const parsed = comparators.apk.parse(v) as { valid: boolean } | null;
+      assert.notEqual(parsed, null, v);
+      assert.equal(parsed!.valid, false, v);
+    }
+    assertPairs('apk', INVALID_PAIRS);
+  });
 });
