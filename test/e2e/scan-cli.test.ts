@@ -47,7 +47,7 @@ describe('openhss scan rootfs on a real Debian 12 root file system (the built CL
   it('reports exactly the record whose fixed version is above the installed one, and nothing for fixed-at, fixed-below or not-affected', async () => {
     const { stdout } = await cli('scan', 'rootfs', root, '--db', dbFile, '--format', 'json', '--quiet');
     const report = JSON.parse(stdout) as JsonReport;
-    assert.deepEqual(report.os, { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
+    assert.deepEqual(report.os, { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)', version: '12 (bookworm)' });
     assert.ok(report.packages.length > 80);
     assert.deepEqual(
       report.findings.map((f) => [f.id, f.package.name, f.installedVersion, f.fixedVersion, f.dataSource, f.location.path]),
