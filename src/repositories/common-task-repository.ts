@@ -29,6 +29,17 @@ export interface ResourceCounts {
   meanMs: number | null;
 }
 
+/** What ListTaskResources filters on. */
+export interface ResourceFilter {
+  scanStatuses?: ResourceScanStatus[];
+  resourceId?: string;
+  /** Case-insensitive substring of the cluster or file name. */
+  nameContains?: string;
+}
+
+/** A resource of a task, with the size of the file for IaC tasks. */
+export type TaskResourceRow = CommonTaskResourcesTable & { file_size: number | null };
+
 export interface NewTask {
   task: CommonTasksTable;
   scanTypes: string[];
@@ -152,12 +163,21 @@ export class CommonTaskRepository {
     return out;
   }
 
-  async resources(taskId: string, filter: { scanStatus?: ResourceScanStatus }, page: { offset: number; limit: number }): Promise<{ total: number; resources: CommonTaskResourcesTable[] }> {
-    let q = this.db.selectFrom('common_task_resources').where('task_id', '=', taskId);
-    if (filter.scanStatus) q = q.where('scan_status', '=', filter.scanStatus);
+  async resources(taskId: string, filter: ResourceFilter, page: { offset: number; limit: number }): Promise<{ total: number; resources: TaskResourceRow[] }> {
+    let q = this.db.selectFrom('common_task_resources').leftJoin('iac_files', (j) => j.onRef('iac_files.id', '=', 'common_task_resources.resource_id').onRef('iac_files.project_id', '=', 'common_task_resources.project_id')).where('common_task_resources.task_id', '=', taskId);
+    if (filter.scanStatuses) q = q.where('common_task_resources.scan_status', 'in', filter.scanStatuses);
+    if (filter.resourceId) q = q.where('common_task_resources.resource_id', '=', filter.resourceId);
+    if (filter.nameContains) q = q.where(sql<string>`lower(common_task_resources.resource_name)`, 'like', sql<string>`${escapeLike(filter.nameContains)} escape '\\'`);
     const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const resources = await q.selectAll().orderBy('resource_name').orderBy('resource_id').offset(page.offset).limit(page.limit).execute();
-    return { total: Number(n), resources };
+    const resources = await q
+      .selectAll('common_task_resources')
+      .select('iac_files.size as file_size')
+      .orderBy('common_task_resources.resource_name')
+      .orderBy('common_task_resources.resource_id')
+      .offset(page.offset)
+      .limit(page.limit)
+      .execute();
+    return { total: Number(n), resources: resources.map((r) => ({ ...r, file_size: r.file_size === null ? null : Number(r.file_size) })) };
   }
 
   async allResources(taskId: string): Promise<CommonTaskResourcesTable[]> {
@@ -221,16 +241,12 @@ export class CommonTaskRepository {
     await this.db.updateTable('common_tasks').set({ task_status: 'finished', end_time: now }).where('id', '=', taskId).where('task_status', '<>', 'finished').execute();
   }
 
-  /** A finished cluster task runs again: its failed resources wait, the task is ready. */
-  async retryFailed(taskId: string): Promise<number> {
+  /** A finished cluster task runs again: its failed resources (all, or those of `resourceIds`) wait, the task is ready. */
+  async retryFailed(taskId: string, resourceIds?: readonly string[]): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const r = await trx
-        .updateTable('common_task_resources')
-        .set({ scan_status: 'waiting', failed_reason: '', started_at: null, finished_at: null })
-        .where('task_id', '=', taskId)
-        .where('scan_status', '=', 'failed')
-        .executeTakeFirst();
-      const n = Number(r.numUpdatedRows);
+      let q = trx.updateTable('common_task_resources').set({ scan_status: 'waiting', failed_reason: '', started_at: null, finished_at: null }).where('task_id', '=', taskId).where('scan_status', '=', 'failed');
+      if (resourceIds) q = q.where('resource_id', 'in', resourceIds.length > 0 ? [...resourceIds] : ['']);
+      const n = Number((await q.executeTakeFirst()).numUpdatedRows);
       if (n > 0) await trx.updateTable('common_tasks').set({ task_status: 'ready', end_time: null }).where('id', '=', taskId).execute();
       return n;
     });

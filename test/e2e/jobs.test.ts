@@ -71,7 +71,7 @@ for (const backend of backends) {
       assert.deepEqual(done.iac_scan_info, { file_type: 'k8s_yaml', scan_file_num: 10, success_file_num: 9, failed_file_num: 1 });
       assert.equal(done.trigger_type, 'manual');
 
-      const failed = await api('POST', `/v5/${pid}/common/tasks/${taskId}/resources/batch-query`, { scan_status: 'failed' });
+      const failed = await api('POST', `/v5/${pid}/common/tasks/${taskId}/resources/batch-query`, { task_type: 'iac_scan', iac_scan_info: { scan_status: 'failed' } });
       assert.equal(failed.body.total_num, 1);
       assert.equal(failed.body.data_list[0]!.resource_name, 'broken.yaml');
       assert.match(String(failed.body.data_list[0]!.failed_reason), /YAML syntax error.*line \d+, column \d+/);
@@ -175,7 +175,7 @@ current-context: gone
       const taskId = String(created.body.task_id);
       const done = await finished('cluster_scan', taskId);
       assert.deepEqual(done.cluster_scan_info, { scan_type_list: ['benchmark', 'cluster_vul', 'risk_assessment'], scanning_cluster_num: 0, success_cluster_num: 1, failed_cluster_num: 1 });
-      const resources = (await api('POST', `/v5/${pid}/common/tasks/${taskId}/resources/batch-query`, {})).body.data_list;
+      const resources = (await api('POST', `/v5/${pid}/common/tasks/${taskId}/resources/batch-query`, { task_type: 'cluster_scan' })).body.data_list;
       const failedRow = resources.find((r) => r.resource_name === 'broken')!;
       assert.equal(failedRow.scan_status, 'failed');
       assert.match(String(failedRow.failed_reason), /unreachable|connect|refused/i);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommonTaskResourcesTable, CommonTasksTable } from '../../db/schema.js';
 import type { ClusterScanType, CommonTaskType, IacFileType, ResourceOutcome, ResourceScanStatus, TaskResult, TriggerType } from '../../domain/common-task.js';
 import { invalidParameter, notFound } from '../../domain/errors.js';
-import type { CommonTaskFilter, CommonTaskRepository, ResourceCounts } from '../../repositories/common-task-repository.js';
+import type { CommonTaskFilter, CommonTaskRepository, ResourceCounts, ResourceFilter, TaskResourceRow } from '../../repositories/common-task-repository.js';
 import type { IacFileRepository } from '../../repositories/iac-file-repository.js';
 import type { ClusterService } from './cluster-service.js';
 
@@ -40,6 +40,25 @@ export interface TaskView {
   scanTypes: string[];
   counts: ResourceCounts;
   estimatedMinutes: number;
+}
+
+/** ListTaskResources's body (the SDK's ListTaskResourcesRequestBody). */
+export interface TaskResourceQuery {
+  taskType?: CommonTaskType;
+  /** `scanning` also matches resources still waiting (HSS has no waiting state). */
+  clusterScanInfo?: { scanStatus?: ResourceScanStatus; clusterName?: string; clusterId?: string; clusterType?: string };
+  iacScanInfo?: { scanStatus?: ResourceScanStatus; fileName?: string; chartName?: string };
+}
+
+/** RetryTask's cluster_scan_info (the SDK's RetryTaskRequestBodyClusterScanInfo). */
+export interface RetryRequest {
+  rangeType: 'all_failed_cluster' | 'specific_cluster';
+  /**
+   * The failed clusters to scan again. A cluster's scan items run together
+   * and fail together, so a named cluster is scanned again with every item
+   * of the task; `scanTypeList` must name items of the task.
+   */
+  clusterInfoList?: Array<{ clusterId: string; scanTypeList?: ClusterScanType[] }>;
 }
 
 export type TaskStarter = (taskId: string) => Promise<void>;
@@ -153,9 +172,29 @@ export class CommonTaskService {
     });
   }
 
-  async resources(projectId: string, taskId: string, filter: { scanStatus?: ResourceScanStatus }, page: { offset: number; limit: number }): Promise<{ total: number; resources: CommonTaskResourcesTable[] }> {
-    await this.get(projectId, taskId);
-    return this.tasks.resources(taskId, filter, page);
+  /**
+   * ListTaskResources, with the SDK model's filters: `taskType` (when given)
+   * must be the task's, and only the info of the task's type may be given.
+   */
+  async resources(projectId: string, taskId: string, query: TaskResourceQuery, page: { offset: number; limit: number }): Promise<{ view: TaskView; total: number; resources: TaskResourceRow[] }> {
+    const view = await this.get(projectId, taskId);
+    const type = view.task.task_type as CommonTaskType;
+    if (query.taskType && query.taskType !== type) throw invalidParameter('task_type', `task_type: task ${taskId} is a ${type} task, not ${query.taskType}`);
+    if (type === 'cluster_scan' && query.iacScanInfo) throw invalidParameter('iac_scan_info', 'iac_scan_info: filters iac_scan tasks; this is a cluster_scan task, filter it with cluster_scan_info');
+    if (type === 'iac_scan' && query.clusterScanInfo) throw invalidParameter('cluster_scan_info', 'cluster_scan_info: filters cluster_scan tasks; this is an iac_scan task, filter it with iac_scan_info');
+    const c = query.clusterScanInfo;
+    const i = query.iacScanInfo;
+    // openhss records no cluster provider and no Helm chart: such a filter matches no resource.
+    if (c?.clusterType !== undefined || i?.chartName !== undefined) return { view, total: 0, resources: [] };
+    const status = c?.scanStatus ?? i?.scanStatus;
+    const name = c?.clusterName ?? i?.fileName;
+    const filter: ResourceFilter = {
+      // HSS has no waiting state: a resource not ended yet is scanning.
+      ...(status ? { scanStatuses: status === 'scanning' ? ['waiting', 'scanning'] : [status] } : {}),
+      ...(c?.clusterId ? { resourceId: c.clusterId } : {}),
+      ...(name ? { nameContains: name } : {}),
+    };
+    return { view, ...(await this.tasks.resources(taskId, filter, page)) };
   }
 
   async results(projectId: string, taskId: string, filter: { resourceId?: string; category?: string; status?: string; severity?: string }, page: { offset: number; limit: number }) {
@@ -163,13 +202,33 @@ export class CommonTaskService {
     return this.tasks.results(taskId, filter, page);
   }
 
-  /** RetryTask: a finished cluster scan runs its failed clusters again. */
-  async retry(projectId: string, taskId: string): Promise<number> {
-    const { task } = await this.get(projectId, taskId);
+  /**
+   * RetryTask: a finished cluster scan runs failed clusters again, every one
+   * (all_failed_cluster, or no body) or the ones named (specific_cluster).
+   */
+  async retry(projectId: string, taskId: string, request: RetryRequest = { rangeType: 'all_failed_cluster' }): Promise<number> {
+    const { task, scanTypes } = await this.get(projectId, taskId);
     if (task.task_type !== 'cluster_scan') throw invalidParameter('task_id', 'only cluster_scan tasks can be retried');
     if (task.task_status !== 'finished') throw invalidParameter('task_id', `the task is ${task.task_status}; only a finished task can be retried`);
-    const n = await this.tasks.retryFailed(taskId);
-    if (n === 0) throw invalidParameter('task_id', 'the task has no failed cluster to retry');
+    let ids: string[] | undefined;
+    if (request.rangeType === 'specific_cluster') {
+      const list = request.clusterInfoList ?? [];
+      if (list.length === 0) throw invalidParameter('cluster_scan_info.cluster_info_list', 'cluster_scan_info.cluster_info_list: range_type specific_cluster needs a list naming the failed clusters to scan again');
+      const resources = new Map((await this.tasks.allResources(taskId)).map((r) => [r.resource_id, r]));
+      for (const [n, item] of list.entries()) {
+        const field = `cluster_scan_info.cluster_info_list[${n}]`;
+        const resource = resources.get(item.clusterId);
+        if (!resource) throw invalidParameter(`${field}.cluster_id`, `${field}.cluster_id: cluster ${item.clusterId} is not a cluster of task ${taskId}`);
+        if (resource.scan_status !== 'failed') throw invalidParameter(`${field}.cluster_id`, `${field}.cluster_id: cluster ${item.clusterId} did not fail (it is ${resource.scan_status}); only failed clusters are scanned again`);
+        const other = (item.scanTypeList ?? []).filter((s) => !scanTypes.includes(s));
+        if (other.length > 0) throw invalidParameter(`${field}.scan_type_list`, `${field}.scan_type_list: task ${taskId} does not scan ${other.join(', ')}; it scans ${scanTypes.join(', ')}`);
+      }
+      ids = [...new Set(list.map((item) => item.clusterId))];
+    } else if (request.clusterInfoList && request.clusterInfoList.length > 0) {
+      throw invalidParameter('cluster_scan_info.cluster_info_list', 'cluster_scan_info.cluster_info_list: names clusters for range_type specific_cluster; all_failed_cluster scans every failed cluster again');
+    }
+    const n = await this.tasks.retryFailed(taskId, ids);
+    if (n === 0) throw invalidParameter('task_id', ids ? 'none of the named clusters failed' : 'the task has no failed cluster to retry');
     await this.starter?.(taskId);
     return n;
   }

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CLUSTER_SCAN_TYPES, COMMON_TASK_STATUSES, COMMON_TASK_TYPES, IAC_FILE_TYPES, RESOURCE_SCAN_STATUSES, RESULT_CATEGORIES, TRIGGER_TYPES, type ClusterScanType, type CommonTaskType, type IacFileType } from '../../../domain/common-task.js';
+import { CLUSTER_SCAN_TYPES, COMMON_TASK_STATUSES, COMMON_TASK_TYPES, IAC_FILE_TYPES, RESOURCE_SCAN_STATUSES, RESULT_CATEGORIES, TRIGGER_TYPES, type ClusterScanType, type ResourceScanStatus, type CommonTaskType, type IacFileType } from '../../../domain/common-task.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import type { CommonTaskService, CreateTaskRequest, TaskView } from '../../../services/jobs/common-task-service.js';
 import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
@@ -70,6 +70,31 @@ function jobItem({ task, scanTypes, counts, estimatedMinutes }: TaskView) {
   }
   return { ...base, iac_scan_info: { file_type: task.file_type ?? '', scan_file_num: counts.total, success_file_num: counts.success, failed_file_num: counts.failed } };
 }
+
+/** Cluster providers HSS names; openhss records none. */
+const CLUSTER_TYPES = ['cce', 'ali', 'tencent', 'azure', 'aws', 'self_built_hw', 'self_built_idc'] as const;
+
+/** A row of ListTaskResources as HSS answers it for cluster_scan tasks (no cluster_type or cluster_version: openhss records neither). */
+const ClusterScanData = Type.Object({
+  cluster_name: Type.String(),
+  cluster_id: Type.String(),
+  scan_status: StringEnum(['scanning', 'success', 'failed'] as const),
+  start_time: Type.Integer(),
+  end_time: Type.Integer(),
+  scan_detail_list: Type.Array(Type.Object({ scan_type: Type.String(), status: StringEnum(['scanning', 'success', 'failed'] as const), failed_reason: Type.String() })),
+});
+
+/** A row of ListTaskResources as HSS answers it for iac_scan tasks (no chart_name: openhss keeps no charts). */
+const IacScanData = Type.Object({
+  file_name: Type.String(),
+  file_type: Type.String(),
+  file_id: Type.String(),
+  file_size: Type.Optional(Type.Integer({ description: 'Bytes; absent once the file is deleted' })),
+  scan_status: StringEnum(['scanning', 'success', 'failed'] as const),
+  failed_reason: Type.String(),
+  start_time: Type.Integer(),
+  end_time: Type.Integer(),
+});
 
 const TaskParams = Type.Object({ ...ProjectIdParams.properties, task_id: Type.String({ minLength: 1, maxLength: 64 }) });
 
@@ -155,42 +180,110 @@ export const commonTaskRoutes =
         schema: {
           operationId: 'ListTaskResources',
           summary: 'Each cluster or file of a job, with its scan status, times and failure reason',
+          description:
+            "The body is the SDK's ListTaskResourcesRequestBody: `task_type` (the task's own) and the filters of that type. Names match as case-insensitive substrings, `cluster_id` exactly; `scan_status: scanning` also matches resources still waiting. openhss records no cluster provider or Helm chart, so `cluster_type` and `chart_name` match nothing. Rows are in `cluster_scan_data_list` or `iac_scan_data_list` as HSS answers, and in openhss's `data_list`.",
           tags: ['Jobs'],
           params: TaskParams,
           querystring: Type.Object({ ...EnterpriseProjectQuery, ...PagingQuery }),
           headers: RegionHeader,
-          body: Type.Object({ scan_status: Type.Optional(StringEnum(RESOURCE_SCAN_STATUSES)) }),
-          response: {
-            200: ListOf(
+          body: Type.Object({
+            task_type: StringEnum(COMMON_TASK_TYPES, { description: "The task's type; another type is 400" }),
+            cluster_scan_info: Type.Optional(
               Type.Object({
-                resource_id: Type.String(),
-                resource_name: Type.String(),
-                scan_status: StringEnum(RESOURCE_SCAN_STATUSES),
-                start_time: Type.Integer(),
-                end_time: Type.Integer(),
-                failed_reason: Type.String(),
-                summary: Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer()), { description: 'openhss: results by category and severity (or passed, not_evaluated, suppressed)' }),
+                scan_status: Type.Optional(StringEnum(RESOURCE_SCAN_STATUSES, { description: 'scanning | success | failed; openhss adds waiting (scanning matches waiting too)' })),
+                cluster_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+                cluster_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+                cluster_type: Type.Optional(StringEnum(CLUSTER_TYPES, { description: 'openhss records no cluster provider: matches no cluster' })),
               }),
             ),
+            iac_scan_info: Type.Optional(
+              Type.Object({
+                scan_status: Type.Optional(StringEnum(RESOURCE_SCAN_STATUSES, { description: 'scanning | success | failed; openhss adds waiting (scanning matches waiting too)' })),
+                file_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+                chart_name: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'openhss keeps no Helm charts: matches no file' })),
+              }),
+            ),
+          }),
+          response: {
+            200: Type.Object({
+              total_num: Type.Integer(),
+              cluster_scan_data_list: Type.Optional(Type.Array(ClusterScanData, { description: 'cluster_scan tasks' })),
+              iac_scan_data_list: Type.Optional(Type.Array(IacScanData, { description: 'iac_scan tasks' })),
+              data_list: Type.Array(
+                Type.Object({
+                  resource_id: Type.String(),
+                  resource_name: Type.String(),
+                  scan_status: StringEnum(RESOURCE_SCAN_STATUSES),
+                  start_time: Type.Integer(),
+                  end_time: Type.Integer(),
+                  failed_reason: Type.String(),
+                  summary: Type.Record(Type.String(), Type.Record(Type.String(), Type.Integer()), { description: 'openhss: results by category and severity (or passed, not_evaluated, suppressed)' }),
+                }),
+                { description: 'openhss: every row, both task types' },
+              ),
+            }),
             ...standardErrors,
           },
         },
       },
       async (request) => {
         resolveEnterpriseScope(request.principal!, request.query.enterprise_project_id);
-        const { total, resources } = await tasks.resources(request.params.project_id, request.params.task_id, request.body.scan_status ? { scanStatus: request.body.scan_status } : {}, pageOf(request.query));
-        return {
-          total_num: total,
-          data_list: resources.map((r) => ({
-            resource_id: r.resource_id,
-            resource_name: r.resource_name,
-            scan_status: r.scan_status as (typeof RESOURCE_SCAN_STATUSES)[number],
-            start_time: r.started_at === null ? 0 : Number(r.started_at),
-            end_time: r.finished_at === null ? 0 : Number(r.finished_at),
-            failed_reason: r.failed_reason,
-            summary: JSON.parse(r.summary) as Record<string, Record<string, number>>,
-          })),
-        };
+        const b = request.body;
+        const c = b.cluster_scan_info;
+        const i = b.iac_scan_info;
+        const { view, total, resources } = await tasks.resources(
+          request.params.project_id,
+          request.params.task_id,
+          {
+            taskType: b.task_type,
+            ...(c
+              ? {
+                  clusterScanInfo: {
+                    ...(c.scan_status ? { scanStatus: c.scan_status } : {}),
+                    ...(c.cluster_name ? { clusterName: c.cluster_name } : {}),
+                    ...(c.cluster_id ? { clusterId: c.cluster_id } : {}),
+                    ...(c.cluster_type ? { clusterType: c.cluster_type } : {}),
+                  },
+                }
+              : {}),
+            ...(i ? { iacScanInfo: { ...(i.scan_status ? { scanStatus: i.scan_status } : {}), ...(i.file_name ? { fileName: i.file_name } : {}), ...(i.chart_name ? { chartName: i.chart_name } : {}) } } : {}),
+          },
+          pageOf(request.query),
+        );
+        const rows = resources.map((r) => ({
+          resource_id: r.resource_id,
+          resource_name: r.resource_name,
+          scan_status: r.scan_status as ResourceScanStatus,
+          start_time: r.started_at === null ? 0 : Number(r.started_at),
+          end_time: r.finished_at === null ? 0 : Number(r.finished_at),
+          failed_reason: r.failed_reason,
+          summary: JSON.parse(r.summary) as Record<string, Record<string, number>>,
+        }));
+        // HSS has no waiting state: a resource not ended yet is scanning.
+        const hssStatus = (s: ResourceScanStatus) => (s === 'waiting' ? 'scanning' : s);
+        if (view.task.task_type === 'cluster_scan') {
+          const cluster_scan_data_list = rows.map((r) => ({
+            cluster_name: r.resource_name,
+            cluster_id: r.resource_id,
+            scan_status: hssStatus(r.scan_status),
+            start_time: r.start_time,
+            end_time: r.end_time,
+            // A cluster's scan items run together, so each has the cluster's outcome.
+            scan_detail_list: view.scanTypes.map((scan_type) => ({ scan_type, status: hssStatus(r.scan_status), failed_reason: r.failed_reason })),
+          }));
+          return { total_num: total, cluster_scan_data_list, data_list: rows };
+        }
+        const iac_scan_data_list = resources.map((r, n) => ({
+          file_name: r.resource_name,
+          file_type: view.task.file_type ?? '',
+          file_id: r.resource_id,
+          ...(r.file_size === null ? {} : { file_size: r.file_size }),
+          scan_status: hssStatus(rows[n]!.scan_status),
+          failed_reason: r.failed_reason,
+          start_time: rows[n]!.start_time,
+          end_time: rows[n]!.end_time,
+        }));
+        return { total_num: total, iac_scan_data_list, data_list: rows };
       },
     );
 
@@ -200,16 +293,49 @@ export const commonTaskRoutes =
         schema: {
           operationId: 'RetryTask',
           summary: 'Scan the failed clusters of a finished cluster job again',
+          description:
+            "The body is the SDK's RetryTaskRequestBody: `cluster_scan_info.range_type` all_failed_cluster (every failed cluster; also what a request without a body does) or specific_cluster with `cluster_info_list`, each a failed cluster of the task. A cluster's scan items run and fail together, so a named cluster is scanned again with every item of the task; `scan_type_list` must name items of the task.",
           tags: ['Jobs'],
           params: TaskParams,
           querystring: Type.Object(EnterpriseProjectQuery),
           headers: RegionHeader,
+          body: Type.Object({
+            task_type: StringEnum(['cluster_scan'] as const),
+            cluster_scan_info: Type.Optional(
+              Type.Object({
+                range_type: StringEnum(['all_failed_cluster', 'specific_cluster'] as const),
+                cluster_info_list: Type.Optional(
+                  Type.Array(
+                    Type.Object({
+                      cluster_id: Type.String({ minLength: 1, maxLength: 64 }),
+                      scan_type_list: Type.Optional(Type.Array(StringEnum(CLUSTER_SCAN_TYPES), { minItems: 1, maxItems: 3 })),
+                    }),
+                    { minItems: 1, maxItems: 200 },
+                  ),
+                ),
+              }),
+            ),
+          }),
           response: { 200: Type.Null({ description: 'Empty body' }), ...standardErrors },
+        },
+        // A request without a body retries every failed cluster, as before the SDK's body was read.
+        preValidation: async (request) => {
+          if (request.body === undefined || request.body === null) request.body = { task_type: 'cluster_scan' };
         },
       },
       async (request, reply) => {
         resolveEnterpriseScope(request.principal!, request.query.enterprise_project_id);
-        await tasks.retry(request.params.project_id, request.params.task_id);
+        const info = request.body.cluster_scan_info;
+        await tasks.retry(
+          request.params.project_id,
+          request.params.task_id,
+          info
+            ? {
+                rangeType: info.range_type,
+                ...(info.cluster_info_list ? { clusterInfoList: info.cluster_info_list.map((x) => ({ clusterId: x.cluster_id, ...(x.scan_type_list ? { scanTypeList: x.scan_type_list } : {}) })) } : {}),
+              }
+            : undefined,
+        );
         return reply.code(200).send(undefined as never);
       },
     );
