@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -27,6 +27,22 @@ export interface Database {
 }
 
 const INT8_OID = 20;
+
+/**
+ * The database holds password hashes and every tenant's data: it is created
+ * 0600 (SQLite gives its -wal and -shm files the database file's mode), and
+ * files left 0644 by an older version are tightened.
+ */
+function makePrivate(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
 
 function openSqlite(file: string): Database {
   const sqlite = new SQLite(file);
@@ -62,7 +78,8 @@ export function openDatabase(options: DatabaseOptions): Database {
     return openPostgres(options.url, options.schema, options.poolSize);
   }
   const file = options.url.startsWith('sqlite:') ? resolve(options.url.slice('sqlite:'.length)) : join(resolve(options.dataDir), 'openhss.db');
-  mkdirSync(resolve(file, '..'), { recursive: true });
+  mkdirSync(resolve(file, '..'), { recursive: true, mode: 0o700 });
+  makePrivate(file);
   return openSqlite(file);
 }
 

@@ -20,7 +20,7 @@ export function loadMasterKey(configured: string, dataDir: string): Buffer {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   // 'wx' fails if another process created it first; then we read theirs.
   try {

@@ -44,11 +44,16 @@ describe('openhss agent-token, hosts, scan-task and policy commands (the built C
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('`agent-token create` gives a token an agent enrols with; `hosts list` shows the host online', async () => {
-    const { token } = await json<{ token: string }>(['agent-token', 'create', '--description', 'cli test']);
-    assert.match(token, /^ohssenrol_/);
+  it('`agent-token create` prints the token alone, as TOKEN=$(…) captures it; an agent enrols with it from OPENHSS_AGENT_TOKEN; `hosts list` shows the host online', async () => {
+    const issued = await json<{ token: string }>(['agent-token', 'create', '--description', 'cli test']);
+    assert.match(issued.token, /^ohssenrol_/);
+    const created = await run(process.execPath, [CLI, 'agent-token', 'create'], { env });
+    const token = created.stdout.replace(/\n$/, '');
+    assert.match(token, /^ohssenrol_[A-Za-z0-9_-]{32}$/, `standard output is the token alone: ${JSON.stringify(created.stdout)}`);
+    assert.match(created.stderr, /one use; expires /);
     const root = makeDebianRoot();
-    agent = spawn(process.execPath, [CLI, 'agent', '--server', server.url, '--token', token, '--state-dir', join(dataDir, 'agent-state'), '--root', root], { env, stdio: 'ignore' });
+    // The token is not on the command line, where `ps` would show it to every local user.
+    agent = spawn(process.execPath, [CLI, 'agent', '--server', server.url, '--state-dir', join(dataDir, 'agent-state'), '--root', root], { env: { ...env, OPENHSS_AGENT_TOKEN: token }, stdio: 'ignore' });
     const hosts = await eventually('the host', async () => {
       const list = await json<{ total: number; hosts: Array<{ agentStatus: string; inventoryHash: string | null }> }>(['hosts', 'list']);
       return list.total === 1 && list.hosts[0]!.inventoryHash ? list : undefined;

@@ -1,13 +1,19 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { parseFirstStart, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'openhss-e2e-'));
+const run = promisify(execFile);
+const repo = new URL('../../', import.meta.url).pathname;
+
+// Not created yet: the server makes it, and must make it private.
+const dataDir = join(mkdtempSync(join(tmpdir(), 'openhss-e2e-')), 'data');
 const env = { OPENHSS_DATA_DIR: dataDir };
 
 async function stop(server: ServerProcess): Promise<number | null> {
@@ -26,15 +32,31 @@ const tokenRequest = (password: string, projectId: string) =>
 describe('openhss serve (the built CLI, as npm start runs it)', () => {
   let firstStart: ReturnType<typeof parseFirstStart>;
   let token = '';
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  after(() => rmSync(join(dataDir, '..'), { recursive: true, force: true }));
 
   it('on first start serves health, OpenAPI and 401s, prints the credentials once, and they work', async () => {
     const server = await startServerProcess(env);
     try {
       firstStart = parseFirstStart(server.output());
-      assert.ok(firstStart, `first start prints the account:\n${server.output()}`);
-      assert.match(server.output(), /openhss token --user admin/);
+      assert.ok(firstStart, `first start names the file with the account's secrets:\n${server.output()}`);
+      assert.match(server.output(), /secrets: +\S+first-start-credentials\.txt/);
+      for (const secret of [firstStart!.password, firstStart!.sk]) assert.ok(!server.output().includes(secret), 'secrets are not written to a captured stdout (the log stream)');
       assert.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600, 'the generated master key is private');
+      assert.equal(statSync(join(dataDir, 'first-start-credentials.txt')).mode & 0o777, 0o600, 'the secrets file is private');
+      assert.equal(statSync(dataDir).mode & 0o077, 0, 'the data directory is private');
+      for (const file of ['openhss.db', 'openhss.db-wal', 'openhss.db-shm']) assert.equal(statSync(join(dataDir, file)).mode & 0o777, 0o600, `${file} is private`);
+      const vulndbLine = server.output().split('\n').find((line) => line.includes('vulnerability DB in use'));
+      assert.ok(vulndbLine, 'the server logs the vulnerability DB it uses');
+      const vulndb = (JSON.parse(vulndbLine) as { vulndb: { file: string; built_at: string; demo: boolean } }).vulndb;
+      assert.equal(vulndb.file, join(dataDir, 'vulndb.sqlite'));
+      assert.equal(vulndb.demo, true);
+      assert.ok(!Number.isNaN(Date.parse(vulndb.built_at)), vulndb.built_at);
+
+      // The printed command works as typed, from the directory npm start runs in.
+      const printed = /^\s*(npx openhss token --user admin)$/m.exec(server.output())?.[1];
+      assert.ok(printed, 'the banner prints a command that exists after npm ci');
+      const issued = await run('sh', ['-c', printed!], { cwd: repo, env: { ...process.env, ...env, NODE_ENV: '' } });
+      assert.match(issued.stdout.trim(), /^\S{20,}$/, 'it prints a token');
 
       const health = await fetch(`${server.url}/healthz`);
       assert.equal(health.status, 200);
@@ -81,7 +103,7 @@ describe('openhss serve (the built CLI, as npm start runs it)', () => {
     assert.match(server.output(), /shutdown complete/);
     for (const secret of [token, firstStart!.sk, firstStart!.password]) {
       const occurrences = server.output().split(secret).length - 1;
-      assert.ok(occurrences <= 1, 'a secret appears at most once (the first-start banner), never in logs');
+      assert.equal(occurrences, 0, 'secrets never reach stdout or the logs');
     }
     assert.equal(server.output().split(token).length - 1, 0, 'tokens never reach the logs');
   });

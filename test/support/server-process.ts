@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -48,9 +49,16 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   throw new Error(`openhss serve did not start within ${timeoutMs} ms:\n${text}`);
 }
 
-/** The values printed in the first-start banner. */
+/**
+ * The first-start account: the banner names the 0600 file in the data
+ * directory that holds the secrets (they are never printed to a pipe), and
+ * the values are read from there. Null when the output has no first-start banner.
+ */
 export function parseFirstStart(output: string): { projectId: string; password: string; ak: string; sk: string } | null {
-  const grab = (label: string) => new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'm').exec(output)?.[1];
+  const file = /^\s*secrets:\s+(\S+)/m.exec(output)?.[1];
+  if (!file) return null;
+  const text = readFileSync(file, 'utf8');
+  const grab = (label: string) => new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'm').exec(text)?.[1];
   const projectId = grab('project_id');
   const password = grab('password');
   const ak = grab('AK');

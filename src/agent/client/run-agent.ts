@@ -3,7 +3,7 @@ import { ImageReporter } from './images/image-reporter.js';
 import type { ImageSourcesOptions } from './images/collect-images.js';
 import { AgentHttpClient, AgentHttpError, AgentRejectedError, type AgentHttpOptions } from './agent-http.js';
 import { Backoff, sleep, type BackoffOptions } from './backoff.js';
-import { collectInventory } from './collect.js';
+import { collectInventory, type CollectOptions } from './collect.js';
 import { CredentialsStore, DEFAULT_STATE_DIR, sameServer, type AgentCredentials } from './credentials-store.js';
 import { collectIdentity } from './identity.js';
 
@@ -36,6 +36,8 @@ export interface RunAgentOptions {
   http?: AgentHttpOptions;
   /** Where to look for local images; absent: images are not reported. */
   images?: ImageSourcesOptions;
+  /** Collects the inventory; collectInventory by default (tests stand in a slow or failing disk). */
+  collect?: (options: CollectOptions) => Promise<InventoryUpload>;
 }
 
 /** Thrown for a setup the agent cannot run with (not enrolled, bad state file); the CLI reports it and exits 2. */
@@ -62,6 +64,15 @@ function checkEnrollResponse(value: EnrollResponse): EnrollResponse {
     inventory_interval_ms: typeof v.inventory_interval_ms === 'number' ? v.inventory_interval_ms : 3_600_000,
     poll_wait_ms: typeof v.poll_wait_ms === 'number' ? v.poll_wait_ms : 25_000,
   };
+}
+
+/** Why `token` cannot be an enrolment token (`ohssenrol_` and 32 base64url characters, as `agent-token create` prints), or null. */
+export function tokenProblem(token: string): string | null {
+  if (/[\r\n]/.test(token)) return 'it spans several lines; give the token alone (agent-token create prints only the token on standard output)';
+  if (/\s/.test(token)) return 'it contains spaces; give the token alone';
+  if (!token.startsWith('ohssenrol_')) return 'it does not start with ohssenrol_ (is it an X-Auth-Token or an AK rather than an enrolment token?)';
+  if (!/^ohssenrol_[A-Za-z0-9_-]{32}$/.test(token)) return `it should be ohssenrol_ and 32 base64url characters, not ${token.length - 'ohssenrol_'.length}`;
+  return null;
 }
 
 /**
@@ -91,6 +102,10 @@ class AgentRun {
   private failing = false;
   private nextUploadAt = 0;
   private images: ImageReporter | null = null;
+  /** The collection and upload running beside the poll loop, if any. */
+  private syncing: Promise<void> | null = null;
+  /** collect_inventory commands that arrived during a collection; the next upload answers them. */
+  private waitingCommands: string[] = [];
 
   constructor(private readonly options: RunAgentOptions) {
     this.client = new AgentHttpClient(options.server, options.http);
@@ -102,6 +117,7 @@ class AgentRun {
   }
 
   async close(): Promise<void> {
+    await this.syncing;
     await this.images?.idle();
     await this.client.close();
   }
@@ -113,7 +129,7 @@ class AgentRun {
       this.client.setAuth(credentials);
       this.lastHash = await this.store.loadLastHash(credentials.agent_id);
       await this.syncIdentity();
-      await this.syncInventory();
+      this.startInventorySync();
       if (this.options.images) {
         this.images = new ImageReporter({
           client: this.client,
@@ -166,6 +182,8 @@ class AgentRun {
           : `not enrolled yet: give --token or --token-file (no credentials in ${this.store.dir})`,
       );
     }
+    const malformed = tokenProblem(token);
+    if (malformed) throw new AgentSetupError(`the enrolment token is malformed: ${malformed}`);
     const identity = await collectIdentity({ root: this.root });
     this.log.info({ event: 'enrolling', server, host_name: identity.host_name }, `enrolling with ${server}`);
     const answer = await this.retrying('enrolment', () => this.client.enroll({ token, identity }, this.signal));
@@ -190,17 +208,49 @@ class AgentRun {
     return Math.min(MAX_COMMAND_WAIT_MS, Math.max(MIN_POLL_WAIT_MS, this.credentials!.poll_wait_ms));
   }
 
+  /**
+   * Collects and uploads the inventory beside the poll loop: reading a large
+   * disk takes minutes, and polling is the heartbeat that keeps the host
+   * online. A failure that must stop the agent (401) ends the loop too.
+   */
+  private startInventorySync(commandId?: string): void {
+    if (commandId !== undefined) this.waitingCommands.push(commandId);
+    if (this.syncing) return;
+    this.nextUploadAt = now() + this.intervalMs;
+    const run = async () => {
+      // Commands that arrive while this collection runs are answered by it (a scan waits minutes, not two
+      // collections); those that arrive while it uploads get a collection of their own.
+      do await this.syncInventory(() => this.waitingCommands.splice(0));
+      while (this.waitingCommands.length > 0 && !this.signal.aborted);
+    };
+    this.syncing = run()
+      .catch((err: unknown) => {
+        this.fatal ??= err;
+        this.stopLoop.abort();
+      })
+      .finally(() => {
+        this.syncing = null;
+      });
+  }
+
+  private fatal: unknown = undefined;
+  private readonly stopLoop = new AbortController();
+
   private async loop(): Promise<void> {
-    while (!this.signal.aborted) {
-      if (now() >= this.nextUploadAt) {
+    const signal = AbortSignal.any([this.signal, this.stopLoop.signal]);
+    while (!signal.aborted) {
+      if (now() >= this.nextUploadAt && !this.syncing) {
         await this.syncIdentity();
-        await this.syncInventory();
+        this.startInventorySync();
         this.images?.request();
         continue;
       }
-      const wait = Math.min(this.pollWaitMs, this.nextUploadAt - now());
+      // A collection that outlasts the interval makes the next upload overdue: poll meanwhile, no longer than an interval.
+      const untilUpload = this.nextUploadAt - now();
+      const wait = Math.min(this.pollWaitMs, untilUpload > 0 ? untilUpload : this.intervalMs);
       // Any refusal but 401 is waited out too: polling is the heartbeat, and giving it up would take the host offline.
-      const batch = await this.retrying('command poll', () => this.client.pollCommands(wait, this.signal), true);
+      const batch = await this.retrying('command poll', () => this.client.pollCommands(wait, signal), true, signal);
+      if (this.fatal !== undefined) throw this.fatal;
       if (batch === undefined) return;
       this.log.debug({ event: 'polled', commands: batch.commands.length }, 'command poll answered');
       for (const command of batch.commands) {
@@ -213,7 +263,7 @@ class AgentRun {
   private async handle(command: AgentCommand): Promise<void> {
     if (command.type === 'collect_inventory') {
       this.log.info({ event: 'command', command_id: command.id, type: command.type }, 'server asked for the inventory');
-      await this.syncInventory(command.id);
+      this.startInventorySync(command.id);
     } else if (command.type === 'images' && this.images) {
       this.log.info({ event: 'command', command_id: command.id, type: command.type }, 'server asked for the local images');
       this.images.request(command.id);
@@ -245,21 +295,47 @@ class AgentRun {
     }
   }
 
-  /** Collects and sends the inventory: only its hash when the server already holds it, else in full. */
-  private async syncInventory(commandId?: string): Promise<void> {
+  /**
+   * Collects the inventory once and sends it for each command waiting (or
+   * once, unasked): only its hash when the server already holds it, else in full.
+   */
+  private async syncInventory(takeCommands: () => string[]): Promise<void> {
     this.nextUploadAt = now() + this.intervalMs;
     let upload: InventoryUpload;
     try {
-      upload = await collectInventory({ root: this.root, excludes: this.options.excludes ?? [] });
+      upload = await (this.options.collect ?? collectInventory)({
+        root: this.root,
+        excludes: this.options.excludes ?? [],
+        stateDir: this.store.dir,
+        signal: this.signal,
+        onSkip: (path) => this.log.warn({ event: 'path_skipped', path }, `${path} cannot be read; skipped`),
+      });
     } catch (err) {
+      // The commands stay unanswered: the server fails their scans with a reason when they time out.
+      takeCommands();
+      if (this.signal.aborted) return;
       this.log.error({ event: 'collect_failed', error: (err as Error).message }, 'could not collect the inventory');
       return;
     }
-    if (commandId !== undefined) upload.command_id = commandId;
     this.log.info(
-      { event: 'collected', packages: upload.packages.length, os: upload.os ? `${upload.os.id} ${upload.os.versionId}` : null, warnings: upload.warnings.length, content_hash: upload.content_hash },
+      {
+        event: 'collected',
+        packages: upload.packages.length,
+        os: upload.os ? `${upload.os.id} ${upload.os.versionId}` : null,
+        warnings: upload.warnings.length,
+        skipped_paths: upload.skipped_paths ?? 0,
+        content_hash: upload.content_hash,
+      },
       'inventory collected',
     );
+    const commandIds = takeCommands();
+    for (const commandId of commandIds.length > 0 ? commandIds : [undefined]) {
+      if (this.signal.aborted) return;
+      await this.deliver(commandId === undefined ? upload : { ...upload, command_id: commandId }, commandId);
+    }
+  }
+
+  private async deliver(upload: InventoryUpload, commandId: string | undefined): Promise<void> {
     let sent: { full: boolean; changed: boolean } | undefined;
     try {
       sent = await this.retrying('inventory upload', () => this.send(upload));
@@ -301,9 +377,9 @@ class AgentRun {
    * unless `retryRefusals`; a 401 always is.
    * Undefined means the agent was stopped meanwhile.
    */
-  private async retrying<T>(what: string, op: () => Promise<T>, retryRefusals = false): Promise<T | undefined> {
+  private async retrying<T>(what: string, op: () => Promise<T>, retryRefusals = false, signal = this.signal): Promise<T | undefined> {
     for (;;) {
-      if (this.signal.aborted) return undefined;
+      if (signal.aborted) return undefined;
       try {
         const result = await op();
         if (this.failing) this.log.info({ event: 'server_back', after_failures: this.backoff.attempts }, 'server reachable again');
@@ -311,12 +387,12 @@ class AgentRun {
         this.backoff.reset();
         return result;
       } catch (err) {
-        if (this.signal.aborted) return undefined;
+        if (signal.aborted) return undefined;
         if (!(err instanceof AgentHttpError) || err instanceof AgentRejectedError || !(err.retryable || retryRefusals)) throw err;
         const delay = this.backoff.next();
         this.failing = true;
         this.log.warn({ event: 'retry', what, attempt: this.backoff.attempts, delay_ms: delay, error: err.message }, `${what} failed; retrying in ${(delay / 1000).toFixed(1)}s`);
-        await sleep(delay, this.signal);
+        await sleep(delay, signal);
       }
     }
   }

@@ -35,9 +35,10 @@ function parseInterval(value: string | undefined): number | undefined {
   return Math.round(seconds * 1000);
 }
 
+/** The enrolment token from --token, --token-file or OPENHSS_AGENT_TOKEN (the last two keep it out of `ps`). */
 async function readToken(options: AgentOptions): Promise<string | undefined> {
   if (options.token !== undefined && options.tokenFile !== undefined) throw new AgentSetupError('give --token or --token-file, not both');
-  if (options.tokenFile === undefined) return options.token?.trim() || undefined;
+  if (options.tokenFile === undefined) return (options.token ?? process.env.OPENHSS_AGENT_TOKEN)?.trim() || undefined;
   try {
     return (await readFile(options.tokenFile, 'utf8')).trim() || undefined;
   } catch (error) {
@@ -46,7 +47,7 @@ async function readToken(options: AgentOptions): Promise<string | undefined> {
 }
 
 async function once(options: AgentOptions): Promise<void> {
-  const upload = await collectInventory({ root: resolve(options.root), excludes: options.exclude ?? [] });
+  const upload = await collectInventory({ root: resolve(options.root), excludes: options.exclude ?? [], stateDir: resolve(options.stateDir) });
   process.stdout.write(`${JSON.stringify(upload, null, 2)}\n`);
 }
 
@@ -90,8 +91,8 @@ export function registerAgentCommands(program: Command): void {
     .command('agent')
     .description('Run the host agent: enrol with a server, upload this host\'s package inventory and answer its commands')
     .option('--server <url>', 'the openhss server, e.g. https://openhss.example:8443')
-    .option('--token <token>', 'one-time enrolment token (visible in the process list; prefer --token-file)')
-    .option('--token-file <file>', 'read the enrolment token from this file')
+    .option('--token <token>', 'one-time enrolment token (visible in the process list; prefer --token-file or OPENHSS_AGENT_TOKEN)')
+    .option('--token-file <file>', 'read the enrolment token from this file (default: the OPENHSS_AGENT_TOKEN environment variable)')
     .option('--state-dir <dir>', 'where the agent keeps its credentials', DEFAULT_STATE_DIR)
     .option('--root <dir>', 'the host\'s root file system (e.g. /host when run in a container)', '/')
     .option('--exclude <path...>', 'directories under the root not to inventory (besides proc, sys, dev, run, tmp…)')

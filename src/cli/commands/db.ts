@@ -2,9 +2,15 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Agent } from 'undici';
 import { loadConfig } from '../../config/load.js';
-import { defaultSources, importPath, status, update } from '../../vulndb/index.js';
+import { defaultSources, ImportPathError, importPath, status, update } from '../../vulndb/index.js';
+import { out } from '../output.js';
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+const OFFLINE_HINT = [
+  'Some feeds could not be fetched. Without access to them:',
+  '  openhss db update --mirror URL     fetch every feed from a mirror (URL/<host><path>)',
+  '  openhss db import PATH             import feed files downloaded elsewhere (see README, "Scanning from the command line")',
+].join('\n');
 const dbFile = (given: string | undefined) => resolve(given ?? join(loadConfig().dataDir, 'vulndb.sqlite'));
 
 /** `openhss db …`: keep the vulnerability database current, online or from files. */
@@ -21,7 +27,13 @@ export function registerDbCommands(program: Command): void {
         const result = await update(dbFile(options.db), defaultSources(), { dispatcher, ...(options.mirror ? { baseUrl: options.mirror } : {}) });
         for (const feed of result.feeds) out(`${feed.status.padEnd(12)} ${feed.name}${feed.result ? `  ${feed.result.records} records` : ''}${feed.error ? `  (${feed.error})` : ''}`);
         out(result.swapped ? `database updated: ${result.dbFile}` : `database unchanged: ${result.dbFile}`);
-        if (!result.ok) process.exitCode = 1;
+        if (!result.ok) {
+          err(OFFLINE_HINT);
+          process.exitCode = 1;
+        }
+      } catch (error) {
+        err(`openhss db update: ${(error as Error).message}\n${OFFLINE_HINT}`);
+        process.exitCode = 1;
       } finally {
         await dispatcher.close();
       }
@@ -31,8 +43,19 @@ export function registerDbCommands(program: Command): void {
     .description('Import feed files or directories (OSV JSON or all.zip, Alpine secdb, Debian tracker, KEV, Kubernetes CVE feed) for air-gapped sites')
     .option('--db <file>', 'database file (default: <dataDir>/vulndb.sqlite)')
     .action(async (path: string, options: { db?: string }) => {
-      const result = await importPath(dbFile(options.db), path);
-      out(JSON.stringify(result, null, 2));
+      if (path.trim() === '') {
+        err('openhss db import: give a feed file or a directory of feeds (an empty path would import the current directory)');
+        process.exitCode = 2;
+        return;
+      }
+      try {
+        out(JSON.stringify(await importPath(dbFile(options.db), path), null, 2));
+      } catch (error) {
+        // A path that is missing or holds no feed is the user's to fix: the message says what, a stack trace would not help.
+        if (!(error instanceof ImportPathError)) throw error;
+        err(`openhss db import: ${error.message}`);
+        process.exitCode = 1;
+      }
     });
 
   db.command('status')

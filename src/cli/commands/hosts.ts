@@ -38,7 +38,9 @@ export function registerHostCommands(program: Command): void {
           description: opts.description,
           ...(opts.ttlHours ? { ttlMs: Number(opts.ttlHours) * 3_600_000 } : {}),
         });
-        out(opts.json ? JSON.stringify(issued) : `${issued.token}\n(one use; expires ${iso(issued.expiresAt)})`);
+        // The token alone on standard output, so TOKEN=$(openhss agent-token create) captures just it.
+        if (!opts.json) process.stderr.write(`one use; expires ${iso(issued.expiresAt)}\n`);
+        out(opts.json ? JSON.stringify(issued) : issued.token);
       }),
     );
 

@@ -5,6 +5,7 @@ import { startBackground } from '../../runtime/background.js';
 import { wireStarters } from '../../runtime/starters.js';
 import { createLogger } from '../../observability/logger.js';
 import { firstStartMessage } from '../../runtime/first-start.js';
+import { status as vulnDbStatus } from '../../vulndb/index.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { queueOptions, startServer } from '../../runtime/server.js';
 
@@ -40,8 +41,15 @@ export function registerServeCommands(program: Command): void {
       const logger = createLogger(config.log.level);
       const server = await startServer(config, logger);
       onShutdownSignal(server.shutdown, config.server.shutdownTimeoutSeconds * 1000);
-      process.stdout.write(`${await firstStartMessage(server.runtime, server.url)}\n`);
       logger.info({ url: server.url, database: server.runtime.database.dialect }, 'openhss is listening');
+      const vulnDb = await vulnDbStatus(server.runtime.vulnDb.file);
+      logger.info(
+        { vulndb: { file: vulnDb.file, built_at: vulnDb.builtAt ?? null, demo: vulnDb.demo ?? false, usable: vulnDb.usable } },
+        vulnDb.demo
+          ? 'vulnerability DB in use: the built-in demo DB; run "openhss db update" (or "db import PATH" offline) for real data'
+          : 'vulnerability DB in use',
+      );
+      process.stdout.write(`${await firstStartMessage(server.runtime, server.url, { toTerminal: process.stdout.isTTY === true })}\n`);
     });
 
   program

@@ -63,7 +63,7 @@ describe('openhss agent (process)', () => {
   it('exits 3 when the server rejects the agent', { timeout: 2 * STARTUP_MS }, async () => {
     const server = await AgentTestServer.start();
     try {
-      const agent = spawnAgent(['--server', server.url, '--token', 'unknown', '--state-dir', join(mkdtempSync(join(tmpdir(), 'openhss-agent-cli-')), 'state'), '--root', makeDebianRoot()]);
+      const agent = spawnAgent(['--server', server.url, '--token', `ohssenrol_${'u'.repeat(32)}`, '--state-dir', join(mkdtempSync(join(tmpdir(), 'openhss-agent-cli-')), 'state'), '--root', makeDebianRoot()]);
       try {
         assert.equal(await agent.exited, 3);
         assert.match(agent.stderr(), /refused the enrolment token/);

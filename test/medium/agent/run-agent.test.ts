@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { collectInventory } from '../../../src/agent/client/collect.js';
 import { CredentialsStore } from '../../../src/agent/client/credentials-store.js';
 import { AgentSetupError, EXIT_REJECTED, EXIT_STOPPED, runAgent, type AgentLogger, type RunAgentOptions } from '../../../src/agent/client/run-agent.js';
 import { MACHINE_ID, makeDebianRoot, setOpensslVersion } from '../../support/agent-fixture-root.js';
@@ -61,6 +62,8 @@ function startAgent(options: Omit<RunAgentOptions, 'logger' | 'signal'> & { logg
   };
 }
 
+/** Well formed, never issued. */
+const NEVER_ISSUED = `ohssenrol_${'n'.repeat(32)}`;
 const stateDir = () => join(mkdtempSync(join(tmpdir(), 'openhss-agent-run-')), 'state');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -140,10 +143,10 @@ describe('runAgent against the real server', { timeout: 180_000 }, () => {
     const dir = stateDir();
     const first = startAgent({ server: server.url, token, stateDir: dir, root });
     await waitFor('the first upload', () => server.seen('POST', '/agent/v1/inventory', 200).length === 1);
-    // The first poll comes only after the accepted hash is saved; stopping sooner could lose it.
-    await waitFor('a poll', () => server.seen('GET', '/agent/v1/commands').length >= 1);
-    assert.equal(await first.stop(), EXIT_STOPPED);
+    // Polls run beside the upload: wait for the accepted hash to be saved, as stopping sooner could lose it.
     const host = await server.onlyHost();
+    await waitFor('the accepted hash to be remembered', async () => (await new CredentialsStore(dir).loadLastHash(host.agent_id)) === host.inventory_hash);
+    assert.equal(await first.stop(), EXIT_STOPPED);
 
     // Same token again: it is spent, but enrolment is skipped because the credentials are there.
     const polls = server.seen('GET', '/agent/v1/commands').length;
@@ -222,12 +225,31 @@ describe('runAgent against the real server', { timeout: 180_000 }, () => {
   it('stops with exit code 3 when the enrolment token is unknown', async () => {
     const server = await realServer();
     const log = captureLog();
-    const code = await runAgent({ server: server.url, token: 'never-issued', stateDir: stateDir(), root: makeDebianRoot(), logger: log });
+    const code = await runAgent({ server: server.url, token: NEVER_ISSUED, stateDir: stateDir(), root: makeDebianRoot(), logger: log });
     assert.equal(code, EXIT_REJECTED);
     await waitFor('the refusal to be recorded', () => server.seen('POST', '/agent/v1/enroll', 401).length === 1);
     assert.ok(log.lines.some((l) => l.fields.event === 'enrollment_rejected'));
-    assert.ok(!log.text().includes('never-issued'));
+    assert.ok(!log.text().includes(NEVER_ISSUED));
     assert.equal((await server.hosts()).length, 0);
+  });
+
+  it('says what is wrong with a malformed token (two captured lines, a stray word) without asking the server', async () => {
+    const server = await realServer();
+    const token = await server.enrolmentToken();
+    for (const [bad, problem] of [
+      [`${token}\n(one use; expires 2030-01-01T00:00:00.000Z)`, /malformed: it spans several lines; give the token alone/],
+      [`Bearer ${token}`, /malformed: it contains spaces/],
+      ['MIIB1234', /malformed: it does not start with ohssenrol_/],
+      [token.slice(0, -3), /malformed: it should be ohssenrol_ and 32 base64url characters, not 29/],
+    ] as const) {
+      await assert.rejects(runAgent({ server: server.url, token: bad, stateDir: stateDir(), root: makeDebianRoot(), logger: captureLog() }), (err: unknown) => {
+        assert.ok(err instanceof AgentSetupError, String(err));
+        assert.match(err.message, problem);
+        assert.ok(!err.message.includes(token.slice(10)), 'the token is not echoed');
+        return true;
+      });
+    }
+    assert.equal(server.seen('POST', '/agent/v1/enroll').length, 0);
   });
 
   it('stops with exit code 3 when the enrolment token was already used', async () => {
@@ -252,6 +274,40 @@ describe('runAgent against the real server', { timeout: 180_000 }, () => {
     const server = await realServer();
     await assert.rejects(runAgent({ server: server.url, stateDir: stateDir(), root: makeDebianRoot(), logger: captureLog() }), AgentSetupError);
     assert.equal(server.requests.length, 0);
+  });
+
+  it('keeps polling (its heartbeat) while a long collection runs, and answers a command that arrived meanwhile with it', async () => {
+    const server = await realServer();
+    const root = makeDebianRoot();
+    // A disk that takes as long as the test says: the collection ends only when `release` is called.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let collections = 0;
+    const agent = startAgent({
+      server: server.url,
+      token: await server.enrolmentToken(),
+      stateDir: stateDir(),
+      root,
+      collect: async (options) => {
+        collections++;
+        await released;
+        return collectInventory(options);
+      },
+    });
+    await waitFor('the collection to start', () => collections === 1);
+    const before = server.seen('GET', '/agent/v1/commands', 200).length;
+    await waitFor('two polls during the collection', () => server.seen('GET', '/agent/v1/commands', 200).length >= before + 2);
+    const host = await server.onlyHost();
+    assert.ok(host.last_seen_at > host.created_at, 'each poll refreshed the heartbeat');
+    // A scan's request arrives mid-collection: this collection answers it, no second one is started.
+    const command = await server.runtime.services.agents.issueCommand(host.id, 'collect_inventory');
+    await waitFor('the command to be delivered', async () => (await server.command(command))?.state !== 'pending');
+    assert.equal(server.seen('POST', '/agent/v1/inventory').length, 0, 'nothing uploaded before the collection ends');
+    release();
+    await waitFor('the command to be answered', async () => (await server.command(command))?.state === 'done');
+    assert.equal(collections, 1);
+    assert.equal((await server.storedInventory(host.id))?.packages.length, 3);
+    assert.equal(await agent.stop(), EXIT_STOPPED);
   });
 
   it('uploads again every interval, without being asked', async () => {
