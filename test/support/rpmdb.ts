@@ -21,6 +21,10 @@ export interface SpecPackage {
   arch?: string;
   /** Long description, to make headers that span many BerkeleyDB overflow pages. */
   description?: string;
+  /** Binary packages built from the same source besides the main one, by full name (`%package -n`): "openssl-libs". */
+  subpackages?: readonly string[];
+  /** RHEL 8+ module builds: the ModularityLabel tag ("nodejs:20:9040020240708111207:rhel9"). */
+  modularityLabel?: string;
 }
 
 /** Builds binary rpms with rpmbuild into dir/top; returns their paths. */
@@ -36,8 +40,10 @@ export function buildRpms(dir: string, packages: readonly SpecPackage[]): string
       'Summary: openhss test package',
       'License: MIT',
       ...(p.arch ? [] : ['BuildArch: noarch']),
+      ...(p.modularityLabel ? [`ModularityLabel: ${p.modularityLabel}`] : []),
       '%description',
       p.description ?? 'openhss test package',
+      ...(p.subpackages ?? []).flatMap((sub) => [`%package -n ${sub}`, 'Summary: openhss test subpackage', `%description -n ${sub}`, 'openhss test subpackage', `%files -n ${sub}`]),
       '%files',
       '',
     ].join('\n');
