@@ -8,7 +8,7 @@ import { VUL_TYPES } from '../../../domain/vulnerability.js';
 import { EXPORT_FORMATS, MAX_EXPORT_SIZE, type ExportFormat } from '../../../exports/kinds.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import type { ExportService, ImageVulExportRequest } from '../../../services/export-service.js';
-import { Epoch, EnterpriseProjectQuery, PagingQuery, ProjectIdParams, RawResponse, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { Epoch, Long, EnterpriseProjectQuery, PagingQuery, ProjectIdParams, RawResponse, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 
 const ExportQuery = {
   ...EnterpriseProjectQuery,
@@ -30,7 +30,7 @@ const ImageExportFields = {
   scan_status: Type.Optional(StringEnum(IMAGE_SCAN_STATUSES)),
   image_name: Type.Optional(Type.String({ maxLength: 512 })),
   image_version: Type.Optional(Type.String({ maxLength: 256 })),
-  image_size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'openhss: images of at least this many bytes' })),
+  image_size: Type.Optional(Long('openhss: images of at least this many bytes')),
   start_latest_update_time: Type.Optional(Epoch('Latest update from (ms)')),
   end_latest_update_time: Type.Optional(Epoch('Latest update to (ms)')),
   start_latest_scan_time: Type.Optional(Epoch('Latest scan from (ms)')),

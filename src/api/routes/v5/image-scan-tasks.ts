@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IMAGE_SCAN_STATUSES, LOCAL_IMAGE_TYPES, QUERY_IMAGE_TYPES, REGISTRY_TYPES, type ImageSource } from '../../../domain/image.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import { notSupportedText, type ImageScanService } from '../../../services/images/image-scan-service.js';
-import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { EnterpriseProjectQuery, Epoch, Long, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 
 const Text = (max: number) => Type.Optional(Type.String({ minLength: 0, maxLength: max }));
@@ -31,7 +31,7 @@ export const ImageQueryInfoSchema = Type.Object(
     image_version: Text(256),
     image_type: Type.Optional(StringEnum(QUERY_IMAGE_TYPES)),
     scan_status: Type.Optional(StringEnum(IMAGE_SCAN_STATUSES)),
-    image_size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Images of at least this many bytes' })),
+    image_size: Type.Optional(Long('Images of at least this many bytes')),
     start_latest_update_time: Millis('Earliest latest update time, epoch ms'),
     end_latest_update_time: Millis('Latest latest update time, epoch ms'),
     start_latest_scan_time: Millis('Earliest latest scan completion, epoch ms'),
@@ -41,7 +41,7 @@ export const ImageQueryInfoSchema = Type.Object(
 );
 
 const ImageInfo = Type.Object({
-  id: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9]+$' })], { description: 'The image id from the image lists' })),
+  id: Type.Optional(Type.Union([Long('The image id from the image lists', { minimum: 1 }), Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9]+$' })], { description: 'The image id from the image lists (an HSS Long; its digits as a string are taken too)' })),
   image_id: Text(128),
   image_digest: Text(128),
   registry_id: Text(64),

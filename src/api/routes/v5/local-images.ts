@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IMAGE_SCAN_STATUSES, LOCAL_IMAGE_TYPES, type ImageVulTotals } from '../../../domain/image.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import type { LocalImageQuery, LocalImageRow, LocalImageService } from '../../../services/images/local-image-service.js';
-import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { EnterpriseProjectQuery, Epoch, Long, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 import { conditionsOf, type ImageQueryInfo } from '../../../services/images/image-selection.js';
 import { ImageQueryInfoSchema } from './image-scan-tasks.js';
@@ -16,7 +16,7 @@ const CommonFilters = {
   image_version: Name(256),
   scan_status: Type.Optional(StringEnum(IMAGE_SCAN_STATUSES)),
   local_image_type: Type.Optional(StringEnum(LOCAL_IMAGE_TYPES)),
-  image_size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Images of at least this many bytes' })),
+  image_size: Type.Optional(Long('Images of at least this many bytes')),
   start_latest_update_time: Type.Optional(Epoch('Images created (or first reported) at or after, epoch ms')),
   end_latest_update_time: Type.Optional(Epoch('… and at or before, epoch ms')),
   start_latest_scan_time: Type.Optional(Epoch('Last scanned at or after, epoch ms')),

@@ -7,7 +7,7 @@ import { REGISTRY_CONNECTION_STATUSES, REGISTRY_SYNC_STATUSES } from '../../../d
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import { imageTypeOfRegistry } from '../../../services/images/image-type-mapping.js';
 import type { RegistryService, RegistryView } from '../../../services/images/registry-service.js';
-import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, pagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
+import { EnterpriseProjectQuery, Epoch, Long, ListOf, PagingQuery, pagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 import { filterFromQueryInfo } from '../../../services/images/image-selection.js';
 import { ImageQueryInfoSchema } from './image-scan-tasks.js';
@@ -224,7 +224,7 @@ export const registryRoutes =
             registry_id: Text(1, 64, 'openhss: images of this registry'),
             registry_name: Text(1, 128, 'Images of the registry with this name'),
             scan_status: Type.Optional(StringEnum(IMAGE_SCAN_STATUSES)),
-            image_size: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Images of at least this many bytes' })),
+            image_size: Type.Optional(Long('Images of at least this many bytes')),
             start_latest_update_time: Millis('Earliest latest update time, epoch ms'),
             end_latest_update_time: Millis('Latest latest update time, epoch ms'),
             start_latest_scan_time: Millis('Earliest latest scan completion, epoch ms'),
