@@ -13,7 +13,7 @@ import { createSchema, schemaVersionOf, tuneForBuild, VulnDbWriter, type FeedRec
 
 const STALE_TEMP = /^\..+\.building-(\d+)-[0-9a-f]+(-journal)?$|^\.vulndb-download-(\d+)-/;
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0); // signal 0 only asks whether the process exists
     return true;
