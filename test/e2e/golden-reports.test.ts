@@ -10,6 +10,8 @@ import { REPORT_FORMATS, reportWriters } from '../../src/reports/index.js';
 import { reportFor } from '../../src/scan/scan-report.js';
 import { readRootfs } from '../../src/sources/rootfs/read-rootfs.js';
 import { buildDemoDb, VulnDbReader } from '../../src/vulndb/index.js';
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
+import { Ajv } from 'ajv';
 
 const GOLDEN = join('test', 'golden');
 const EXTENSIONS = { table: 'table.txt', json: 'json', sarif: 'sarif.json', cyclonedx: 'cdx.json' } as const;
@@ -63,5 +65,24 @@ describe('golden reports: every format for a fixed scan', () => {
     assert.ok(report.findings.some((f) => f.knownExploited));
     assert.ok(report.findings.some((f) => f.package.type === 'npm'));
     assert.ok(report.findings.some((f) => f.package.type === 'pypi'));
+  });
+
+  it('sarif validates against the published SARIF 2.1.0 JSON schema', () => {
+    // test/fixtures/schemas/sarif-schema-2.1.0.json: OASIS sarif-spec, sarif-2.1/schema. It is draft-04; its only
+    // draft-04-specific keyword is the top-level `id`, which draft-07 spells `$id`.
+    const { id, $schema: _draft, ...rest } = JSON.parse(readFileSync(join('test', 'fixtures', 'schemas', 'sarif-schema-2.1.0.json'), 'utf8')) as Record<string, unknown>;
+    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+    ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+    ajv.addFormat('uri', (v: string) => URL.canParse(v));
+    ajv.addFormat('uri-reference', (v: string) => URL.canParse(v, 'file:///'));
+    const validate = ajv.compile({ ...rest, $id: id as string });
+    const sarif = JSON.parse(reportWriters.sarif(report, '0.0.0-golden')) as unknown;
+    assert.ok(validate(sarif), JSON.stringify(validate.errors, null, 2));
+  });
+
+  it('cyclonedx validates against the CycloneDX 1.6 JSON schema (strict)', async () => {
+    // The schema @cyclonedx/cyclonedx-library ships (res/schema/bom-1.6.SNAPSHOT.schema.json, with spdx and jsf).
+    const errors = await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(reportWriters.cyclonedx(report, '0.0.0-golden'));
+    assert.equal(errors, null, JSON.stringify(errors, null, 2));
   });
 });
