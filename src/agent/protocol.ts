@@ -133,6 +133,11 @@ export interface InventoryUpload extends InventoryDocument {
   content_hash: string;
   collected_at: number;
   warnings: string[];
+  /**
+   * Directories and files skipped because they could not be read (each named
+   * in `warnings`). Optional: agents before it was added do not send it.
+   */
+  skipped_paths?: number;
   /** Set when the upload answers a command. */
   command_id?: string;
 }

@@ -19,6 +19,8 @@ export interface OsRelease {
   version?: string;
   /** os-release CPE_NAME ("cpe:/o:redhat:enterprise_linux:9::baseos"). */
   cpeName?: string;
+  /** The running kernel (`uname -r`), known for live hosts only: installed kernels that are not running are not matched. */
+  kernel?: string;
 }
 
 /** A Debian package: advisories name the source package, so it is always recorded. */

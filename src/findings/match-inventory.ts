@@ -3,6 +3,7 @@ import type { OsRelease, Package } from '../domain/package.js';
 import type { Inventory } from '../inventory/layers.js';
 import { evaluate } from '../matchers/evaluate.js';
 import { targetKey, type Matcher, type MatchTarget } from '../matchers/matcher.js';
+import { isIdleKernel } from '../matchers/kernel.js';
 import { moduleApplies } from '../matchers/rpm.js';
 import { UNMATCHED_OS_REASONS } from '../matchers/index.js';
 import { ecosystemFamily } from '../vulndb/ecosystems.js';
@@ -104,7 +105,12 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, so
   const unmatchedOs = new Set<string>();
   const noData = new Set<string>();
   const notes = new Set<string>();
+  const idleKernels = new Set<string>();
   for (const pkg of inventory.packages) {
+    if (isIdleKernel(pkg, inventory.os?.kernel)) {
+      idleKernels.add(`${pkg.name} ${pkg.version}`);
+      continue;
+    }
     const target = targetFor(pkg, inventory.os, matchers);
     if (!target) {
       if (pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm') unmatchedOs.add(inventory.os ? `${inventory.os.id} ${inventory.os.versionId}` : `${pkg.type} packages on an unknown OS`);
@@ -130,6 +136,7 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, so
   }
   for (const ecosystem of noData) warnings.push(`the vulnerability database has no data for ${ecosystem}: packages looked up there were not matched`);
   warnings.push(...notes);
+  if (idleKernels.size > 0) warnings.push(`installed kernels that are not running (${inventory.os!.kernel} is) were not matched: ${[...idleKernels].sort().join(', ')}`);
   return { findings: dedupeFindings(findings), warnings };
 }
 

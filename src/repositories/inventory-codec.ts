@@ -8,7 +8,7 @@ import type { Package } from '../domain/package.js';
  * fleet-wide scan has to parse.
  *   deb:   ["deb", name, version, path, architecture, source name, source version]
  *   apk:   ["apk", name, version, path, architecture, origin]
- *   rpm:   ["rpm", name, version, path, architecture, epoch, release, source rpm]
+ *   rpm:   ["rpm", name, version, path, architecture, epoch, release, source rpm, modularity label?]
  *   other: [type, name, version, path]
  */
 type Row = Array<string | number | null>;
@@ -25,7 +25,7 @@ function toRow(p: Package): Row {
     case 'apk':
       return ['apk', p.name, p.version, p.location.path, p.architecture, p.origin];
     case 'rpm':
-      return ['rpm', p.name, p.version, p.location.path, p.architecture, p.epoch, p.release, p.sourceRpm];
+      return ['rpm', p.name, p.version, p.location.path, p.architecture, p.epoch, p.release, p.sourceRpm, ...(p.modularityLabel ? [p.modularityLabel] : [])];
     default:
       return [p.type, p.name, p.version, p.location.path];
   }
@@ -40,7 +40,7 @@ function fromRow(r: Row): Package {
     case 'apk':
       return { type, name, version, location, architecture: r[4] as string, origin: r[5] as string };
     case 'rpm':
-      return { type, name, version, location, architecture: r[4] as string, epoch: r[5] as number | null, release: r[6] as string, sourceRpm: r[7] as string };
+      return { type, name, version, location, architecture: r[4] as string, epoch: r[5] as number | null, release: r[6] as string, sourceRpm: r[7] as string, ...(typeof r[8] === 'string' ? { modularityLabel: r[8] } : {}) };
     default:
       return { type, name, version, location };
   }

@@ -11,6 +11,7 @@ export const OsReleaseSchema = Type.Object({
   fullVersionId: Type.Optional(Text(64)),
   version: Type.Optional(Text(256)),
   cpeName: Type.Optional(Text(256)),
+  kernel: Type.Optional(Type.String({ maxLength: 256, description: 'the running kernel (uname -r); live hosts only' })),
 });
 
 const Name = Type.String({ minLength: 1, maxLength: 512 });

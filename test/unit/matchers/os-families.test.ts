@@ -176,6 +176,27 @@ describe('OS families, each by its vendor data', () => {
     assert.deepEqual(r.warnings, []);
   });
 
+  it('kernels: only the running one (uname -r) is matched on a live host; every installed one in an image', () => {
+    const records = [entry('Red Hat:enterprise_linux:9::baseos', 'kernel', 'RHSA-2024:3138', '0:5.14.0-427.16.1.el9_4')];
+    const old = rpm({ name: 'kernel-core', version: '5.14.0', release: '362.8.1.el9_3', source: 'kernel' });
+    const current = rpm({ name: 'kernel-core', version: '5.14.0', release: '427.13.1.el9_4', source: 'kernel' });
+    const live = found({ id: 'rhel', versionId: '9', kernel: '5.14.0-427.13.1.el9_4.x86_64' }, [old, current], records);
+    assert.deepEqual(live.findings.map((f) => f.package.version), ['5.14.0-427.13.1.el9_4']);
+    assert.deepEqual(live.warnings, ['installed kernels that are not running (5.14.0-427.13.1.el9_4.x86_64 is) were not matched: kernel-core 5.14.0-362.8.1.el9_3']);
+    assert.deepEqual(found({ id: 'rhel', versionId: '9' }, [old, current], records).findings.map((f) => f.package.version).sort(), ['5.14.0-362.8.1.el9_3', '5.14.0-427.13.1.el9_4']);
+    // SUSE's uname drops the release's last number and adds the flavour.
+    const sles: OsRelease = { id: 'sles', versionId: '15.5', prettyName: 'SUSE Linux Enterprise Server 15 SP5', kernel: '5.14.21-150500.55.39-default' };
+    const suseRecords = [entry('SUSE:Linux Enterprise Module for Basesystem 15 SP5', 'kernel-default', 'SUSE-SU-2024:2190-1', '5.14.21-150500.55.65.1')];
+    const running = rpm({ name: 'kernel-default', version: '5.14.21', release: '150500.55.39.1', source: 'kernel-default' });
+    const idle = rpm({ name: 'kernel-default', version: '5.14.21', release: '150500.55.31.1', source: 'kernel-default' });
+    assert.deepEqual(found(sles, [running, idle], suseRecords).findings.map((f) => f.package.version), ['5.14.21-150500.55.39.1']);
+    // Debian and Ubuntu name the kernel's ABI in the package.
+    const ubuntu: OsRelease = { id: 'ubuntu', versionId: '22.04', kernel: '5.15.0-105-generic' };
+    const ubuntuRecords = [entry('Ubuntu:22.04:LTS', 'linux', 'UBUNTU-CVE-2024-26643', '5.15.0-106.116')];
+    const kernels = [deb('linux-image-5.15.0-105-generic', '5.15.0-105.115', 'linux'), deb('linux-image-5.15.0-101-generic', '5.15.0-101.111', 'linux')];
+    assert.deepEqual(found(ubuntu, kernels, ubuntuRecords).findings.map((f) => f.package.name), ['linux-image-5.15.0-105-generic']);
+  });
+
   it('a release the database holds no data for is said, never passed as clean', () => {
     const r = found({ id: 'rocky', versionId: '10' }, [rpm({ name: 'bash', version: '5.2.26', release: '6.el10', source: 'bash' })], [entry('Rocky Linux:9', 'bash', 'RLSA-1', '5.1.8-9.el9')]);
     assert.deepEqual(r.ids, []);

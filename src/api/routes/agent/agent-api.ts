@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_COMMAND_WAIT_MS, MAX_INVENTORY_GZIP_BYTES, MAX_INVENTORY_JSON_BYTES } from '../../../agent/protocol.js';
 import type { AgentService } from '../../../services/agent-service.js';
 import { acceptCompressedJson } from '../../plugins/compressed-json.js';
-import { InventoryDocumentSchema } from '../../schemas/inventory.js';
+import { InventoryDocumentSchema, InventorySkippedPathsSchema } from '../../schemas/inventory.js';
 import { ErrorResponse } from '../../schemas/common.js';
 
 const AGENT_SECURITY = [{ agent: [] }];
@@ -26,6 +26,7 @@ const InventoryUpload = Type.Object({
   content_hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   collected_at: Type.Integer({ minimum: 0 }),
   warnings: Type.Array(Text(4096), { maxItems: 10_000 }),
+  skipped_paths: Type.Optional(InventorySkippedPathsSchema),
   command_id: Type.Optional(Text(64)),
 });
 
