@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { inventoryHash, type EnrollResponse, type HostIdentity, type InventoryUpload } from '../../src/agent/protocol.js';
-import type { DebPackage, LanguagePackage, OsRelease } from '../../src/domain/package.js';
+import type { DebPackage, LanguagePackage, OsRelease, Package } from '../../src/domain/package.js';
 
 export const DEBIAN_12: OsRelease = { id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' };
 
@@ -18,7 +18,7 @@ export function npm(name: string, version: string, path: string): LanguagePackag
   return { type: 'npm', name, version, location: { path } };
 }
 
-export function inventoryOf(packages: Array<DebPackage | LanguagePackage>, os: OsRelease | null = DEBIAN_12, extra: Partial<InventoryUpload> = {}): InventoryUpload {
+export function inventoryOf(packages: Package[], os: OsRelease | null = DEBIAN_12, extra: Partial<InventoryUpload> = {}): InventoryUpload {
   return { os, packages, content_hash: inventoryHash({ os, packages }), collected_at: Date.now(), warnings: [], ...extra };
 }
 
