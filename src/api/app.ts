@@ -46,6 +46,8 @@ import { registryRoutes } from './routes/v5/registries.js';
 import type { LocalImageService } from '../services/images/local-image-service.js';
 import { localImageRoutes } from './routes/v5/local-images.js';
 import { agentImageRoutes } from './routes/agent/agent-images.js';
+import type { VulnDbUpdater } from '../services/vulndb-updater.js';
+import { vulnerabilityDbRoutes } from './routes/v5/vulnerability-db.js';
 
 /** The use cases the routes call; the runtime's services, or a test's. */
 export interface AppServices {
@@ -65,6 +67,7 @@ export interface AppServices {
   clusters: ClusterService;
   iacFiles: IacFileService;
   jobSchedules: JobScheduler;
+  vulnDbUpdater: VulnDbUpdater;
 }
 
 export interface AppDependencies {
@@ -180,5 +183,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(registryRoutes(services.registries));
   await app.register(localImageRoutes(services.localImages));
   await app.register(agentImageRoutes(services.localImages));
+  await app.register(vulnerabilityDbRoutes(services.vulnDbUpdater));
   return app;
 }

@@ -91,6 +91,15 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    vulndb: Type.Object(
+      {
+        /** `serve`/`worker` update the vulnerability DB this often, and at start when it is older (0: never; `openhss db update` by hand). */
+        updateIntervalHours: Type.Integer({ minimum: 0, maximum: 24 * 30, default: 12 }),
+        /** Fetch every feed from `<mirrorUrl>/<host><path>` instead of upstream (empty: upstream). */
+        mirrorUrl: Type.String({ default: '', pattern: '^(|https?://.+)$' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     exports: Type.Object(
       {
         /** Export files are deleted this long after they were made. */
@@ -137,6 +146,8 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: Kind;
   { env: 'OPENHSS_IMAGE_TASK_TIMEOUT_HOURS', path: 'images.taskTimeoutHours', kind: 'integer', description: 'Image scan tasks running longer are stopped as timed out' },
   { env: 'OPENHSS_REGISTRY_SYNC_INTERVAL_MINUTES', path: 'images.registrySyncIntervalMinutes', kind: 'integer', description: 'Registries are synced again this often (0: only when asked)' },
   { env: 'OPENHSS_LOCAL_IMAGE_REPORT_TIMEOUT_SECONDS', path: 'images.localReportTimeoutSeconds', kind: 'integer', description: 'How long a local image scan waits for agents' },
+  { env: 'OPENHSS_VULNDB_UPDATE_INTERVAL_HOURS', path: 'vulndb.updateIntervalHours', kind: 'integer', description: 'Update the vulnerability DB this often, and at start when older (0: off)' },
+  { env: 'OPENHSS_VULNDB_MIRROR_URL', path: 'vulndb.mirrorUrl', kind: 'string', description: 'Fetch vulnerability feeds from <url>/<host><path> instead of upstream' },
   { env: 'OPENHSS_EXPORT_RETENTION_DAYS', path: 'exports.retentionDays', kind: 'integer', description: 'Export files are deleted after this many days' },
 ];
 

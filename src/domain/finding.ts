@@ -45,7 +45,8 @@ export interface ScanReport {
   warnings: string[];
   /** Epoch ms. */
   scannedAt: number;
-  database?: { builtAt: string | null };
+  /** The vulnerability DB matched against; `demo` when it is the built-in demo DB (sample advisories only). */
+  database?: { builtAt: string | null; demo?: boolean };
 }
 
 const RANK: Record<Severity, number> = { unknown: 0, none: 1, low: 2, medium: 3, high: 4, critical: 5 };

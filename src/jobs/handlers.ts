@@ -7,6 +7,7 @@ import type { ImageScanService } from '../services/images/image-scan-service.js'
 import type { ImageContentService } from '../services/images/image-content-service.js';
 import type { CommonTaskService } from '../services/jobs/common-task-service.js';
 import type { RegistryService } from '../services/images/registry-service.js';
+import { logVulnDbUpdate, type VulnDbUpdater } from '../services/vulndb-updater.js';
 
 export interface HandlerDependencies {
   logger: Logger;
@@ -17,6 +18,7 @@ export interface HandlerDependencies {
   imageContents: ImageContentService;
   commonTasks: CommonTaskService;
   registries: RegistryService;
+  vulnDbUpdater: VulnDbUpdater;
 }
 
 /**
@@ -54,6 +56,11 @@ export function registerJobHandlers(queue: JobQueue, deps: HandlerDependencies):
   queue.work('registry.sync', async (job) => {
     const outcome = await deps.registries.runSync(job.payload.projectId, job.payload.registryId);
     deps.logger.info({ jobId: job.id, registryId: job.payload.registryId, status: outcome?.status ?? 'deleted', images: outcome?.images, removed: outcome?.removed }, 'registry synced');
+  });
+  queue.work('vulndb.update', async (job) => {
+    const result = await deps.vulnDbUpdater.run();
+    if (result === 'busy') deps.logger.info({ jobId: job.id }, 'vulnerability DB update skipped: another process in this data directory is updating it');
+    else logVulnDbUpdate(deps.logger, job.id, result);
   });
   queue.work('hosts.rematch', async (job) => {
     const { hosts } = await deps.matcher.rematchAll();

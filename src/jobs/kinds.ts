@@ -30,6 +30,8 @@ export interface JobPayloads {
   'images.rematch': { reason: string };
   /** Scans the clusters or IaC files of a common task (cluster_scan, iac_scan), one by one. */
   'commontask.run': { taskId: string; maxAttempts: number };
+  /** Updates the vulnerability DB (one per update interval for the whole deployment: singleton key `vulndb.update:<slot>`). */
+  'vulndb.update': { reason: string };
   /** Mirrors one registry's tags into the image list; the registry was claimed (sync_status) when it was queued. */
   'registry.sync': { projectId: string; registryId: string };
 }

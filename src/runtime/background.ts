@@ -3,6 +3,7 @@ import { PollLoop } from '../jobs/poll-loop.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../observability/logger.js';
 import type { Runtime } from './runtime.js';
+import { logVulnDbUpdate } from '../services/vulndb-updater.js';
 
 export interface Background {
   /** Runs the scan monitor now (e.g. an inventory just arrived). */
@@ -37,6 +38,18 @@ export async function startBackground(runtime: Runtime, queue: JobQueue, logger:
     queue.enqueue('hosts.rematch', { reason: 'vulnerability DB replaced' }).catch(onError('queueing re-match'));
     queue.enqueue('images.rematch', { reason: 'vulnerability DB replaced' }).catch(onError('queueing image re-match'));
   });
+  // The vulnerability DB: due at start when stale or the demo, then once per update interval.
+  const vulnDbUpdates = new PollLoop(
+    async () => {
+      const tick = await services.vulnDbUpdater.tick((singletonKey) =>
+        queue.enqueue('vulndb.update', { reason: 'scheduled' }, { singletonKey, maxAttempts: 2, backoffMs: 60_000, leaseMs: 30 * 60_000 }),
+      );
+      if (tick.action === 'queued') logger.info({ slot: services.vulnDbUpdater.slotKey() }, 'vulnerability DB update queued');
+      if (tick.action === 'ran-locally' && tick.result !== 'busy') logVulnDbUpdate(logger, null, tick.result);
+    },
+    config.hosts.schedulerIntervalSeconds * 1000,
+    onError('vulnerability DB update schedule'),
+  );
   // Hands waiting images to the queue as rate limits allow, and settles finished image scan tasks.
   const imageDispatcher = new PollLoop(() => services.imageScans.dispatch().then(() => undefined), config.hosts.monitorIntervalMs, onError('image scan dispatcher'));
   // Fails export tasks whose worker was lost and deletes files past retention.
@@ -55,13 +68,14 @@ export async function startBackground(runtime: Runtime, queue: JobQueue, logger:
   services.agents.onInventory(() => monitor.wake(0));
   monitor.start();
   scheduler.start();
+  vulnDbUpdates.start();
   housekeeping.start();
   imageDispatcher.start();
   localReports.start();
   return {
     nudge: () => monitor.wake(0),
     async stop() {
-      await Promise.all([monitor.halt(), scheduler.halt(), housekeeping.halt(), imageDispatcher.halt(), localReports.halt()]);
+      await Promise.all([monitor.halt(), scheduler.halt(), vulnDbUpdates.halt(), housekeeping.halt(), imageDispatcher.halt(), localReports.halt()]);
     },
   };
 }

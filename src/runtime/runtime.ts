@@ -26,6 +26,7 @@ import { HostVulService } from '../services/host-vul-service.js';
 import { PolicyScheduler } from '../services/policy-scheduler.js';
 import { VulScanService } from '../services/vul-scan-service.js';
 import { VulnDbProvider } from '../vulndb/provider.js';
+import { VulnDbUpdater } from '../services/vulndb-updater.js';
 import { ImageAssetRepository } from '../repositories/image-asset-repository.js';
 import { ImageContentRepository } from '../repositories/image-content-repository.js';
 import { ImageContentService } from '../services/images/image-content-service.js';
@@ -187,6 +188,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     clusters,
     iacFiles: new IacFileService(iacFileRepo, now),
     jobSchedules: new JobScheduler(new JobScheduleRepository(db), commonTasks, imageScans, now),
+    vulnDbUpdater: new VulnDbUpdater(vulnDb, config.vulndb, now),
   };
   return {
     config,
@@ -195,6 +197,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     vulnDb,
     now,
     close: async () => {
+      await services.vulnDbUpdater.close();
       vulnDb.close();
       hostVulRepo.close();
       await database.close();

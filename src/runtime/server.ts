@@ -5,6 +5,8 @@ import { createJobQueue } from '../jobs/create-queue.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
+import { registerVulnDbMetrics } from '../observability/vulndb-metrics.js';
+import { logVulnDbAtStart } from '../services/vulndb-updater.js';
 import { databaseReadiness } from './readiness.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { startBackground, type Background } from './background.js';
@@ -38,6 +40,7 @@ export async function startServer(config: Config, logger: Logger, options: { now
   const queue = createJobQueue(runtime.database, queueOptions(config, logger));
   wireStarters(runtime, queue);
   const metrics = createMetrics(queue);
+  registerVulnDbMetrics(metrics.registry, runtime.vulnDb.file, runtime.now);
   const app = await buildApp({
     logger,
     services: runtime.services,
@@ -62,6 +65,7 @@ export async function startServer(config: Config, logger: Logger, options: { now
     await runtime.close();
     throw err;
   }
+  await logVulnDbAtStart(logger, runtime.services.vulnDbUpdater).catch((err: unknown) => logger.error({ err }, 'reading the vulnerability DB status failed'));
   let closing: Promise<void> | undefined;
   const shutdown = () =>
     (closing ??= (async () => {

@@ -22,6 +22,7 @@ function startWorker(testDb: TestDatabase): WorkerProcess {
       OPENHSS_DATABASE_SCHEMA: testDb.schema,
       OPENHSS_QUEUE_POLL_INTERVAL_MS: '100',
       OPENHSS_QUEUE_CONCURRENCY: '2',
+      OPENHSS_VULNDB_UPDATE_INTERVAL_HOURS: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -54,6 +54,8 @@ export async function startLiveServer(dialect: DialectName, clock?: TestClock, o
     database: { url: testDb.url, schema: testDb.schema, poolSize: 5 },
     log: { level: 'silent' },
     queue: { pollIntervalMs: 50 },
+    // No feed downloads from tests: the scheduled update is tested against a local bucket.
+    vulndb: { updateIntervalHours: 0 },
     ...(options.hosts ? { hosts: options.hosts } : {}),
   });
   let server: RunningServer;

@@ -30,7 +30,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   const port = env.OPENHSS_PORT ? Number(env.OPENHSS_PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', OPENHSS_LOG_LEVEL: 'info', ...env, OPENHSS_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', OPENHSS_LOG_LEVEL: 'info', OPENHSS_VULNDB_UPDATE_INTERVAL_HOURS: '0', ...env, OPENHSS_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

@@ -35,7 +35,7 @@ interface CommonOptions {
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /** The DB the scan reads: --db, or <dataDir>/vulndb.sqlite, built from the demo data on first use so scans work offline. */
-async function openDb(options: CommonOptions, dataDir: string): Promise<{ reader: VulnDbReader; builtAt: string | null }> {
+async function openDb(options: CommonOptions, dataDir: string): Promise<{ reader: VulnDbReader; builtAt: string | null; demo: boolean }> {
   const file = resolve(options.db ?? join(dataDir, 'vulndb.sqlite'));
   if (!existsSync(file)) {
     if (options.db) throw new Error(`vulnerability DB ${file} does not exist; run "openhss db update" or "openhss db import PATH"`);
@@ -44,7 +44,9 @@ async function openDb(options: CommonOptions, dataDir: string): Promise<{ reader
   }
   const info = await dbStatus(file);
   if (!info.usable) throw new Error(`vulnerability DB ${file}: ${info.problem ?? 'not usable'}`);
-  return { reader: VulnDbReader.open(file), builtAt: info.builtAt ?? null };
+  // Said on every scan, --quiet or not: findings from sample data must never pass for a real result.
+  if (info.demo) err(`openhss: WARNING: ${file} is the built-in demo vulnerability DB (a few sample advisories); these findings are not real. Run "openhss db update" (or "openhss db import PATH" offline).`);
+  return { reader: VulnDbReader.open(file), builtAt: info.builtAt ?? null, demo: info.demo === true };
 }
 
 function parseSeverities(list: string | undefined): Set<Severity> | null {
@@ -137,7 +139,7 @@ export function registerScanCommands(program: Command): void {
           const reportName = options.reportName ?? reference ?? options.tag;
           if (report && !reportName) throw new Error('--report-to with --archive or --oci needs --report-name NAME:TAG (or --tag)');
           let client: RegistryClient | undefined;
-          const { reader, builtAt } = await openDb(opts, dataDir);
+          const { reader, builtAt, demo } = await openDb(opts, dataDir);
           try {
             let artifact: ImageArtifact;
             if (local) {
@@ -155,7 +157,7 @@ export function registerScanCommands(program: Command): void {
             const onLayer = progress(opts);
             const { inventory } = await scanLayers(artifact.layers, { analyzers, cache, ...(onLayer ? { onLayer } : {}) });
             const scannedAt = Date.now();
-            await emit(reportFor({ kind: 'image', name: artifact.name, digest: artifact.digest }, inventory, reader, scannedAt, { builtAt }), opts);
+            await emit(reportFor({ kind: 'image', name: artifact.name, digest: artifact.digest }, inventory, reader, scannedAt, { builtAt, demo }), opts);
             if (report) {
               const recorded = await reportImage(report, { name: reportName!, digest: artifact.digest }, inventory, scannedAt);
               if (!opts.quiet) err(`openhss: recorded on ${report.url} as cicd image ${recorded.id} (${recorded.vul_num} vulnerabilities)`);
@@ -170,11 +172,11 @@ export function registerScanCommands(program: Command): void {
   withCommonOptions(scan.command('rootfs <dir>').description('Scan a root file system directory (a host, a mounted disk, an unpacked image)')).action(
     (dir: string, options: CommonOptions) =>
       run(async (opts, dataDir) => {
-        const { reader, builtAt } = await openDb(opts, dataDir);
+        const { reader, builtAt, demo } = await openDb(opts, dataDir);
         try {
           const layer = await analyzeStreaming('rootfs', (wanted, sink) => readRootfs(resolve(dir), wanted, { sink }), analyzers);
           const inventory = mergeLayers([layer]);
-          await emit(reportFor({ kind: 'rootfs', name: resolve(dir) }, inventory, reader, Date.now(), { builtAt }), opts);
+          await emit(reportFor({ kind: 'rootfs', name: resolve(dir) }, inventory, reader, Date.now(), { builtAt, demo }), opts);
         } finally {
           reader.close();
         }
@@ -184,9 +186,9 @@ export function registerScanCommands(program: Command): void {
   withCommonOptions(scan.command('sbom <file>').description('Scan the components of a CycloneDX JSON SBOM')).action((file: string, options: CommonOptions) =>
     run(async (opts, dataDir) => {
       const inventory = inventoryFromCycloneDx(await readFile(file, 'utf8'), file);
-      const { reader, builtAt } = await openDb(opts, dataDir);
+      const { reader, builtAt, demo } = await openDb(opts, dataDir);
       try {
-        await emit(reportFor({ kind: 'sbom', name: resolve(file) }, inventory, reader, Date.now(), { builtAt }), opts);
+        await emit(reportFor({ kind: 'sbom', name: resolve(file) }, inventory, reader, Date.now(), { builtAt, demo }), opts);
       } finally {
         reader.close();
       }
