@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     }
     bucket.put(ecosystem, ...records);
   });
+  bucket.prepare();
   const url = await bucket.start();
   const dir = mkdtempSync(join(tmpdir(), 'openhss-bench-vulndb-'));
   const file = join(dir, 'vulndb.sqlite');

@@ -81,9 +81,17 @@ export class OsvBucket {
       res.writeHead(200, { etag: served.etag, 'last-modified': served.lastModified, 'content-length': served.body.length });
       res.end(served.body);
     });
+    // Building a large zip blocks for a while: keep idle connections open past it, so a client
+    // reusing one does not meet a reset.
+    this.server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
+  }
+
+  /** Builds every ecosystem's all.zip now, so no request waits for one. */
+  prepare(): void {
+    for (const ecosystem of this.ecosystems.keys()) this.file(ecosystem, 'all.zip');
   }
 
   async stop(): Promise<void> {
