@@ -13,3 +13,10 @@ export function oneOf<T extends string>(option: string, value: string, allowed: 
   if (!(allowed as readonly string[]).includes(value)) throw invalidParameter(option, `${option}: ${value} is not one of ${allowed.join(', ')}`);
   return value as T;
 }
+
+/** Standard input read whole, one trailing newline dropped (`--password-stdin`). */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

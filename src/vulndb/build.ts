@@ -77,7 +77,8 @@ export interface BuildOutcome<T> {
   commit: boolean;
 }
 
-async function fsyncPath(path: string, flags: string): Promise<void> {
+/** fsync a file or directory (`flags` 'r'); a file system that refuses it on directories is let be. */
+export async function fsyncPath(path: string, flags: string): Promise<void> {
   const handle = await open(path, flags);
   try {
     await handle.sync();

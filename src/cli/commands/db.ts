@@ -4,6 +4,7 @@ import { Agent } from 'undici';
 import { loadConfig } from '../../config/load.js';
 import { defaultSources, ImportPathError, importPath, status, update } from '../../vulndb/index.js';
 import { out } from '../output.js';
+import { importIfBundle, registerDbBundleCommands } from './db-bundle.js';
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
 const OFFLINE_HINT = [
@@ -40,7 +41,7 @@ export function registerDbCommands(program: Command): void {
     });
 
   db.command('import <path>')
-    .description('Import feed files or directories (OSV JSON or all.zip, Alpine secdb, Debian tracker, KEV, Kubernetes CVE feed) for air-gapped sites')
+    .description('Import feed files or directories (OSV JSON or all.zip, Alpine secdb, Debian tracker, KEV, Kubernetes CVE feed), or install a DB bundle from "db export", for air-gapped sites')
     .option('--db <file>', 'database file (default: <dataDir>/vulndb.sqlite)')
     .action(async (path: string, options: { db?: string }) => {
       if (path.trim() === '') {
@@ -48,6 +49,7 @@ export function registerDbCommands(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      if (await importIfBundle(path, dbFile(options.db))) return;
       try {
         out(JSON.stringify(await importPath(dbFile(options.db), path), null, 2));
       } catch (error) {
@@ -57,6 +59,8 @@ export function registerDbCommands(program: Command): void {
         process.exitCode = 1;
       }
     });
+
+  registerDbBundleCommands(db, dbFile);
 
   db.command('status')
     .description("Report the database's contents and age")

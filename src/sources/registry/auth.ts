@@ -40,6 +40,7 @@ const EXPIRY_MARGIN_MS = 10_000;
 const DEFAULT_TOKEN_SECONDS = 60;
 
 export const pullScope = (repository: string) => `repository:${repository}:pull`;
+export const pushScope = (repository: string) => `repository:${repository}:pull,push`;
 export const CATALOG_SCOPE = 'registry:catalog:*';
 
 /**

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import { CATALOG_SCOPE, RegistryAuthenticator, pullScope, type Credentials } from './auth.js';
+import { CATALOG_SCOPE, RegistryAuthenticator, pullScope, pushScope, type Credentials } from './auth.js';
 import { ContentTooLargeError, DigestMismatchError, InvalidManifestError, NoMatchingPlatformError, RegistryDeniedError, RegistryHttpError, RegistryNotFoundError, RegistryUnauthorizedError, type RegistryTarget } from './errors.js';
 import { DigestVerifier, computeDigest, parseDigest, requireDigest, verifyBytes } from './digest.js';
 import { parseImageConfig, type ImageConfig } from './image-config.js';
@@ -12,7 +12,7 @@ import { DEFAULT_PLATFORM, formatPlatform, parsePlatform, selectPlatform, type P
 import { readCapped, registryErrorDetail } from './read-capped.js';
 import { isValidManifestReference, isValidRepository, manifestReference, parseReference, registryApiHost, type ImageReference } from './reference.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
-import { DEFAULT_TIMEOUTS, Transport, createRegistryAgent, discard, header, toRegistryError, type RegistryTimeouts, type TransportResponse } from './transport.js';
+import { DEFAULT_TIMEOUTS, Transport, createRegistryAgent, discard, header, toRegistryError, type RegistryTimeouts, type TransportRequest, type TransportResponse } from './transport.js';
 
 /** How to reach one registry. */
 export interface RegistryHostOptions {
@@ -102,12 +102,33 @@ interface ApiRequest {
   registry: string;
   /** Path and query under the registry's origin. */
   path: string;
+  /** A full URL instead of `path` (an upload Location the registry gave, possibly on another origin). */
+  url?: URL;
   scope: string;
   target: RegistryTarget;
-  method?: 'GET' | 'HEAD';
+  method?: TransportRequest['method'];
   accept?: string;
+  headers?: Record<string, string>;
+  body?: TransportRequest['body'];
   signal?: AbortSignal | undefined;
 }
+
+/** What `getRawManifest` returns: a manifest of any media type, verified against its digest, not parsed. */
+export interface RawManifest {
+  digest: string;
+  contentType: string | undefined;
+  bytes: Buffer;
+}
+
+/** A blob to push: its digest and size, and how to read it (called again if the request must be resent). */
+export interface BlobSource {
+  digest: string;
+  size: number;
+  open: (start: number, end: number) => Readable;
+}
+
+/** Uploads larger than this go in PATCH chunks of this size; smaller ones in one PUT. */
+export const DEFAULT_UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024;
 
 /**
  * An OCI Distribution v2 client: resolves image references to a manifest,
@@ -208,6 +229,16 @@ export class RegistryClient {
    * sends one.
    */
   async getManifest(location: RepositoryLocation, reference: string, options: RequestOptions & { size?: number } = {}): Promise<FetchedManifest> {
+    const raw = await this.getRawManifest(location, reference, { ...options, accept: MANIFEST_ACCEPT });
+    const manifest = parseManifest(raw.bytes, raw.contentType, { ...location, reference });
+    return { digest: raw.digest, mediaType: manifest.mediaType, size: raw.bytes.length, bytes: raw.bytes, manifest };
+  }
+
+  /**
+   * A manifest of any kind (OCI artifacts included) read whole, capped at maxManifestBytes and
+   * verified as getManifest does, but not parsed: the caller checks the media types it expects.
+   */
+  async getRawManifest(location: RepositoryLocation, reference: string, options: RequestOptions & { size?: number; accept: string }): Promise<RawManifest> {
     const target = { ...location, reference };
     this.checkLocation(location, reference);
     const response = await this.api({
@@ -215,7 +246,7 @@ export class RegistryClient {
       path: `/v2/${location.repository}/manifests/${reference}`,
       scope: pullScope(location.repository),
       target,
-      accept: MANIFEST_ACCEPT,
+      accept: options.accept,
       signal: options.signal,
     });
     if (response.status !== 200) throw await this.failure(response, target, 'manifest');
@@ -230,8 +261,107 @@ export class RegistryClient {
       digest = computeDigest(bytes, parsed?.algorithm ?? 'sha256');
       if (parsed && digest !== announced) throw new DigestMismatchError(target, announced!, digest, `manifest digest mismatch: the registry announced ${announced}, the bytes hash to ${digest}`);
     }
-    const manifest = parseManifest(bytes, header(response.headers, 'content-type'), target);
-    return { digest, mediaType: manifest.mediaType, size: bytes.length, bytes, manifest };
+    return { digest, contentType: header(response.headers, 'content-type'), bytes };
+  }
+
+  /** Whether the repository already has a blob (HEAD), so a push can skip it. */
+  async hasBlob(location: RepositoryLocation, digest: string, options: RequestOptions & { push?: boolean } = {}): Promise<boolean> {
+    const target = { ...location, reference: digest };
+    this.checkLocation(location, digest);
+    requireDigest(digest, target, 'blob');
+    const response = await this.api({ registry: location.registry, path: `/v2/${location.repository}/blobs/${digest}`, scope: options.push ? pushScope(location.repository) : pullScope(location.repository), target, method: 'HEAD', signal: options.signal });
+    await response.body.dump().catch(() => undefined);
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    throw await this.failure(response, target, 'blob');
+  }
+
+  /**
+   * Uploads a blob unless the repository has it: `POST /v2/<repo>/blobs/uploads/`, then one
+   * monolithic `PUT …?digest=` for blobs up to `chunkBytes`, else `PATCH` chunks with Content-Range
+   * and a closing `PUT …?digest=`. Returns whether it was uploaded (false: it was there already).
+   */
+  async pushBlob(location: RepositoryLocation, blob: BlobSource, options: RequestOptions & { chunkBytes?: number } = {}): Promise<boolean> {
+    const target = { ...location, reference: blob.digest };
+    if (await this.hasBlob(location, blob.digest, { ...options, push: true })) return false;
+    const scope = pushScope(location.repository);
+    const started = await this.api({ registry: location.registry, path: `/v2/${location.repository}/blobs/uploads/`, scope, target, method: 'POST', headers: { 'content-length': '0' }, signal: options.signal });
+    if (started.status !== 202) throw await this.failure(started, target, 'blob upload');
+    await started.body.dump().catch(() => undefined);
+    let uploadUrl = this.uploadLocation(started, target);
+    const chunk = Math.max(1, options.chunkBytes ?? DEFAULT_UPLOAD_CHUNK_BYTES);
+    let offset = 0;
+    if (blob.size > chunk) {
+      for (; offset < blob.size; ) {
+        const end = Math.min(offset + chunk, blob.size);
+        const from = offset;
+        const response = await this.api({
+          registry: location.registry,
+          path: '',
+          url: uploadUrl,
+          scope,
+          target,
+          method: 'PATCH',
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - from), 'content-range': `${from}-${end - 1}` },
+          body: () => blob.open(from, end),
+          signal: options.signal,
+        });
+        if (response.status !== 202) throw await this.failure(response, target, `blob upload chunk ${from}-${end - 1}`);
+        await response.body.dump().catch(() => undefined);
+        uploadUrl = this.uploadLocation(response, target);
+        offset = end;
+      }
+    }
+    const finish = new URL(uploadUrl);
+    finish.searchParams.set('digest', blob.digest);
+    const remaining = blob.size - offset;
+    const response = await this.api({
+      registry: location.registry,
+      path: '',
+      url: finish,
+      scope,
+      target,
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(remaining) },
+      ...(remaining > 0 ? { body: () => blob.open(offset, blob.size) } : {}),
+      signal: options.signal,
+    });
+    if (response.status !== 201) throw await this.failure(response, target, 'blob upload');
+    await response.body.dump().catch(() => undefined);
+    const stored = header(response.headers, 'docker-content-digest');
+    if (stored && stored !== blob.digest) throw new DigestMismatchError(target, blob.digest, stored, `the registry stored blob ${stored}, not ${blob.digest}`);
+    return true;
+  }
+
+  /** `PUT /v2/<repo>/manifests/<tag>`: stores a manifest (its blobs must be pushed first); returns its digest. */
+  async putManifest(location: RepositoryLocation, reference: string, manifest: Buffer, mediaType: string, options: RequestOptions = {}): Promise<string> {
+    const target = { ...location, reference };
+    this.checkLocation(location, reference);
+    const response = await this.api({
+      registry: location.registry,
+      path: `/v2/${location.repository}/manifests/${reference}`,
+      scope: pushScope(location.repository),
+      target,
+      method: 'PUT',
+      headers: { 'content-type': mediaType, 'content-length': String(manifest.length) },
+      body: manifest,
+      signal: options.signal,
+    });
+    if (response.status !== 201 && response.status !== 200) throw await this.failure(response, target, 'manifest upload');
+    await response.body.dump().catch(() => undefined);
+    const digest = computeDigest(manifest, 'sha256');
+    const stored = header(response.headers, 'docker-content-digest');
+    if (stored && stored !== digest) throw new DigestMismatchError(target, digest, stored, `the registry stored manifest ${stored}, not ${digest}`);
+    return digest;
+  }
+
+  /** The upload URL a 202 names in Location (relative to the request's URL, as the spec allows). */
+  private uploadLocation(response: TransportResponse, target: RegistryTarget): URL {
+    const location = header(response.headers, 'location');
+    if (!location) throw new RegistryHttpError(target, response.status, 'the registry started a blob upload but sent no Location');
+    const url = new URL(location, response.url);
+    if (url.protocol !== response.url.protocol && !(url.protocol === 'https:')) throw new RegistryHttpError(target, response.status, `the registry's upload Location ${url.origin} downgrades to ${url.protocol}`);
+    return url;
   }
 
   /** The digest a tag points at now, by HEAD when the registry announces it (else by GET). Cheap check for warm re-scans. */
@@ -356,8 +486,8 @@ export class RegistryClient {
   private async api(request: ApiRequest): Promise<TransportResponse> {
     const host = this.hostOptions(request.registry);
     const insecure = host.insecure === true;
-    const url = new URL(`${insecure ? 'http' : 'https'}://${registryApiHost(request.registry)}${request.path}`);
-    const headers: Record<string, string> = {};
+    const url = request.url ?? new URL(`${insecure ? 'http' : 'https'}://${registryApiHost(request.registry)}${request.path}`);
+    const headers: Record<string, string> = { ...request.headers };
     if (request.accept) headers.accept = request.accept;
     let authorization = this.auth.cached(request.registry, request.scope);
     for (let round = 0; ; round++) {
@@ -368,6 +498,7 @@ export class RegistryClient {
         target: request.target,
         allowHttp: insecure,
         signal: request.signal,
+        ...(request.body !== undefined ? { body: request.body } : {}),
       });
       if (response.status !== 401) return response;
       if (round > 0) {

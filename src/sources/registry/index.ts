@@ -4,8 +4,8 @@
  * verification; tag and catalog listing. See client.ts for the contract,
  * and DigestVerifier (digest.ts) for how callers must treat streamed bytes.
  */
-export { RegistryClient, DEFAULT_LIMITS } from './client.js';
-export type { FetchedManifest, LayerDescriptor, RegistryClientOptions, RegistryHostOptions, RegistryLimits, RepositoryLocation, RequestOptions, ResolvedImage } from './client.js';
+export { RegistryClient, DEFAULT_LIMITS, DEFAULT_UPLOAD_CHUNK_BYTES } from './client.js';
+export type { BlobSource, FetchedManifest, LayerDescriptor, RawManifest, RegistryClientOptions, RegistryHostOptions, RegistryLimits, RepositoryLocation, RequestOptions, ResolvedImage } from './client.js';
 export type { Credentials } from './auth.js';
 export { parseReference, formatReference, manifestReference, registryApiHost, isValidRepository, DOCKER_HUB } from './reference.js';
 export type { ImageReference } from './reference.js';

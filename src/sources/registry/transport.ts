@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
@@ -24,9 +25,14 @@ export type ResponseBody = Dispatcher.ResponseData['body'];
 export type ResponseHeaders = Dispatcher.ResponseData['headers'];
 
 export interface TransportRequest {
-  method: 'GET' | 'HEAD';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: URL;
   headers: Record<string, string>;
+  /**
+   * A request body (pushes). A function is called for each attempt, so a 401 answered or a
+   * redirect followed can send a file's stream again. Only GET and HEAD are retried.
+   */
+  body?: Buffer | (() => Readable);
   /** Named in errors and logs. */
   target: RegistryTarget;
   /** Whether a redirect may lead to plain http (only for registries marked insecure). */
@@ -97,7 +103,7 @@ export function toRegistryError(error: unknown, target: RegistryTarget, timeouts
 }
 
 /**
- * One idempotent request with timeouts, retries and redirects. Retries
+ * One request with timeouts, retries (GET and HEAD only) and redirects. Retries
  * connection failures and 408/429/5xx with exponential backoff, honouring
  * Retry-After; the last response is returned as is when the retries are
  * spent. Redirects are followed by hand, dropping Authorization when they
@@ -135,7 +141,9 @@ export class Transport {
   }
 
   private async sendWithRetries(request: TransportRequest, url: URL, headers: Record<string, string>): Promise<TransportResponse> {
-    const { dispatcher, timeouts, retry, logger } = this.deps;
+    const { dispatcher, timeouts, logger } = this.deps;
+    const idempotent = request.method === 'GET' || request.method === 'HEAD';
+    const retry = idempotent ? this.deps.retry : { ...this.deps.retry, retries: 0 };
     const what = `${request.method} ${safeUrl(url)}`;
     for (let attempt = 0; ; attempt++) {
       let response: Dispatcher.ResponseData;
@@ -145,6 +153,7 @@ export class Transport {
           path: `${url.pathname}${url.search}`,
           method: request.method,
           headers,
+          ...(request.body !== undefined ? { body: typeof request.body === 'function' ? request.body() : request.body } : {}),
           headersTimeout: timeouts.headersMs,
           bodyTimeout: timeouts.bodyIdleMs,
           signal: request.signal ?? null,

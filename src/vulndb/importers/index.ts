@@ -53,16 +53,22 @@ function looksLikeDebianTracker(doc: Record<string, unknown>): boolean {
   });
 }
 
-/** Tells a feed file's kind from its content. Returns null when it is none of them. */
-export async function detectFeedFile(file: string): Promise<FeedFileKind | null> {
+/** The first `bytes` bytes of a file (fewer when it is shorter), to tell its kind by content. */
+export async function readFileHead(file: string, bytes: number): Promise<Buffer> {
   const handle = await open(file, 'r');
-  const head = Buffer.alloc(64 * 1024);
-  let length: number;
   try {
-    ({ bytesRead: length } = await handle.read(head, 0, head.length, 0));
+    const head = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(head, 0, bytes, 0);
+    return head.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+/** Tells a feed file's kind from its content. Returns null when it is none of them. */
+export async function detectFeedFile(file: string): Promise<FeedFileKind | null> {
+  const head = await readFileHead(file, 64 * 1024);
+  const length = head.length;
   if (length >= 4 && head.readUInt32LE(0) === 0x04034b50) return 'osv-zip';
   if (length >= 4 && head.readUInt32LE(0) === 0x06054b50) return 'osv-zip'; // an empty zip
   const text = head.subarray(0, length).toString('utf8').replace(/^\uFEFF/, '');
