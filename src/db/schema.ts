@@ -117,6 +117,8 @@ export interface HostsTable {
   inventory_at: number | null;
   last_scan_at: number | null;
   matched_state: string | null;
+  /** The vulnerability DB generation the host's stored vulnerabilities were last matched against. */
+  matched_generation: string | null;
   created_at: number;
 }
 

@@ -127,6 +127,26 @@ export class HostRepository {
     return (await this.db.selectFrom('hosts').select('id').where('project_id', '=', projectId).orderBy('created_at').execute()).map((r) => r.id);
   }
 
+  /** Records the vulnerability DB generation these hosts' stored vulnerabilities were just matched against. */
+  async setMatchedGeneration(hostIds: string[], generation: string): Promise<void> {
+    for (let i = 0; i < hostIds.length; i += ID_CHUNK) {
+      await this.db.updateTable('hosts').set({ matched_generation: generation }).where('id', 'in', hostIds.slice(i, i + ID_CHUNK)).execute();
+    }
+  }
+
+  /** Whether any host holds vulnerabilities matched against another vulnerability DB generation than `generation` (or an unrecorded one). */
+  async anyMatchedAgainstOther(generation: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('hosts')
+      .select('id')
+      .where('inventory_hash', 'is not', null)
+      .where('matched_state', 'is not', null)
+      .where((eb) => eb.or([eb('matched_generation', 'is', null), eb('matched_generation', '<>', generation)]))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Every host with an inventory, for re-matching after a vulnerability DB update. */
   async idsWithInventory(): Promise<Array<{ id: string; projectId: string }>> {
     const rows = await this.db.selectFrom('hosts').select(['id', 'project_id']).where('inventory_hash', 'is not', null).orderBy('project_id').execute();
@@ -160,6 +180,7 @@ function toColumns(host: Host): Omit<HostsTable, 'agent_secret_hash'> {
     inventory_at: host.inventoryAt,
     last_scan_at: host.lastScanAt,
     matched_state: null,
+    matched_generation: null,
     created_at: host.createdAt,
   };
 }

@@ -4,6 +4,7 @@ import type { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../observability/logger.js';
 import type { Runtime } from './runtime.js';
 import { logVulnDbUpdate } from '../services/vulndb-updater.js';
+import { queueStartupRematch } from './startup-rematch.js';
 
 export interface Background {
   /** Runs the scan monitor now (e.g. an inventory just arrived). */
@@ -38,6 +39,8 @@ export async function startBackground(runtime: Runtime, queue: JobQueue, logger:
     queue.enqueue('hosts.rematch', { reason: 'vulnerability DB replaced' }).catch(onError('queueing re-match'));
     queue.enqueue('images.rematch', { reason: 'vulnerability DB replaced' }).catch(onError('queueing image re-match'));
   });
+  // A DB file replaced while no process ran is not a change seen here: compare with what stored results were matched against.
+  await queueStartupRematch(runtime, queue, logger).catch(onError('start-up re-match check'));
   // The vulnerability DB: due at start when stale or the demo, then once per update interval.
   const vulnDbUpdates = new PollLoop(
     async () => {

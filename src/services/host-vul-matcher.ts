@@ -127,10 +127,16 @@ export class HostVulMatcher {
     return { hosts };
   }
 
+  /** Whether some host's stored vulnerabilities were matched against another DB file than the one in use (rematchAll brings them up to date). */
+  async hasStaleMatches(): Promise<boolean> {
+    return this.hosts.anyMatchedAgainstOther(this.advisories.generation());
+  }
+
   async matchHosts(projectId: string, hostIds: string[], scope: MatchScope, context = new MatchContext()): Promise<MatchHostsResult> {
     const result: MatchHostsResult = { matched: [], withoutInventory: [], unchanged: 0, rowsWritten: 0 };
     const urgentSeqs = new Set(scope.urgentVulIds.map(key52));
     const source = this.advisories.reader();
+    const generation = this.advisories.generation();
     const stateOf = (inventoryHash: string) =>
       createHash('sha256')
         .update(JSON.stringify([inventoryHash, this.advisories.generation(), [...scope.vulTypes].sort(), [...scope.urgentVulIds].sort()]))
@@ -160,9 +166,10 @@ export class HostVulMatcher {
       // The next batch is matched while this one is written (on PostgreSQL the database does the writing);
       // writes stay in order, so an affect is stored before the rows of later batches that share it.
       await pending;
-      pending = this.hostVuls.write(write);
+      const matchedIds = [...unchanged, ...inventories.map((inv) => inv.hostId)];
+      pending = this.hostVuls.write(write).then(() => this.hosts.setMatchedGeneration(matchedIds, generation));
       pending.catch(() => undefined);
-      result.matched.push(...unchanged, ...inventories.map((inv) => inv.hostId));
+      result.matched.push(...matchedIds);
       result.unchanged += unchanged.length;
       result.rowsWritten += write.inserts.length + write.updates.length + write.deletes.length;
     }

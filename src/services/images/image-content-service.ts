@@ -136,6 +136,11 @@ export class ImageContentService {
     return this.verdicts.cache;
   }
 
+  /** Whether some stored image inventory was matched against another DB file than the one in use (rematchStale brings them up to date). */
+  async hasStaleMatches(): Promise<boolean> {
+    return (await this.contents.staleDigests(this.vulnDb.generation(), null, 1)).length > 0;
+  }
+
   /** Re-matches every stored image inventory matched against an older vulnerability DB. */
   async rematchStale(): Promise<number> {
     const generation = this.vulnDb.generation();
