@@ -1,10 +1,18 @@
 import type { Location, OsRelease, Package } from '../domain/package.js';
 import type { FileInfo } from '../sources/layers/walk-layer.js';
+import type { RandomAccessFile } from '../sources/random-access.js';
 
 /** One file handed to an analyzer: its path inside the artifact (no leading slash) and its bytes. */
 export interface AnalyzerFile {
   path: string;
   content: Buffer;
+  layerDigest?: string;
+}
+
+/** One file handed to an analyzer that reads by position (`analyzeAt`): only the parts it asks for are read. */
+export interface RandomAccessAnalyzerFile {
+  path: string;
+  file: RandomAccessFile;
   layerDigest?: string;
 }
 
@@ -20,14 +28,27 @@ export interface AnalysisResult {
  * layer is streamed once and only the files some analyzer asked for are
  * buffered. Its version is part of the per-layer cache key: bump it whenever
  * its output for the same input could change.
+ *
+ * A walk of a disk costs a stat only for the files whose mode or size an
+ * analyzer needs (`needsInfo`), and hands an open file instead of its bytes
+ * when every analyzer wanting it reads by position (`analyzeAt`). A tar
+ * stream cannot seek: it buffers the file and calls `analyze`.
  */
 export interface Analyzer {
   name: string;
   version: number;
   /** `info` (mode, size) is there when the source knows it; analyzers of executables need it. */
   required(path: string, info?: FileInfo): boolean;
+  /**
+   * For an analyzer that selects by mode or size: whether `required` may want
+   * this path once it knows them (a walk of a disk stats only those files).
+   * Without it, `required(path)` decides from the path alone.
+   */
+  needsInfo?(path: string): boolean;
   /** Archive formats (jars) are read asynchronously; the text formats answer at once (SyncAnalyzer). */
   analyze(file: AnalyzerFile): AnalysisResult | Promise<AnalysisResult>;
+  /** The same analysis by positional reads, for large files of which a few parts matter (executables). */
+  analyzeAt?(file: RandomAccessAnalyzerFile): Promise<AnalysisResult>;
 }
 
 /** An analyzer of a plain file format, which answers without waiting. */
@@ -38,4 +59,4 @@ export interface SyncAnalyzer extends Analyzer {
 export const emptyResult = (): AnalysisResult => ({ packages: [], warnings: [] });
 
 /** Where a package read from this file was found. */
-export const fileLocation = (file: AnalyzerFile): Location => ({ path: file.path, ...(file.layerDigest ? { layerDigest: file.layerDigest } : {}) });
+export const fileLocation = (file: { path: string; layerDigest?: string }): Location => ({ path: file.path, ...(file.layerDigest ? { layerDigest: file.layerDigest } : {}) });

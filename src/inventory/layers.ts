@@ -1,6 +1,7 @@
 import type { OsRelease, Package } from '../domain/package.js';
-import type { FileInfo, FileSink, LayerContents, WantedFile } from '../sources/layers/walk-layer.js';
-import type { AnalysisResult, Analyzer, AnalyzerFile } from './analyzer.js';
+import type { FileInfo, FileSelection, FileSink, LayerContents } from '../sources/layers/walk-layer.js';
+import { bufferFile, readWhole, type RandomAccessFile } from '../sources/random-access.js';
+import type { AnalysisResult, Analyzer } from './analyzer.js';
 import { RELEASE_FILE_PRIORITY, releaseFileKind } from './os/release-files.js';
 
 /** One layer's analysis: results by path, plus what the layer removes below it. Small enough to cache by layer digest. */
@@ -19,27 +20,63 @@ export interface Inventory {
   warnings: string[];
 }
 
-/** Runs every analyzer that wants the file on it. */
-async function analyzeFile(file: AnalyzerFile, info: FileInfo | undefined, analyzers: readonly Analyzer[]): Promise<AnalysisResult[]> {
+/**
+ * Runs every analyzer that wants the file on it: by position when the source
+ * handed an open file and the analyzer can, on the whole bytes otherwise.
+ */
+async function analyzeFile(path: string, source: Buffer | RandomAccessFile, info: FileInfo, layerDigest: string, analyzers: readonly Analyzer[]): Promise<AnalysisResult[]> {
   const results: AnalysisResult[] = [];
-  for (const analyzer of analyzers) if (analyzer.required(file.path, info)) results.push(await analyzer.analyze(file));
+  let content = Buffer.isBuffer(source) ? source : undefined;
+  for (const analyzer of analyzers) {
+    if (!analyzer.required(path, info)) continue;
+    if (analyzer.analyzeAt && !content) {
+      results.push(await analyzer.analyzeAt({ path, file: source as RandomAccessFile, layerDigest }));
+      continue;
+    }
+    content ??= await readWhole(source as RandomAccessFile);
+    results.push(await analyzer.analyze({ path, content, layerDigest }));
+  }
   return results;
+}
+
+/**
+ * What a set of analyzers asks of a source: which files (by path alone when
+ * it can, by mode and size for the analyzers that need them), and whether
+ * positional reads of a file suffice (every analyzer wanting it has `analyzeAt`).
+ */
+export function selectionOf(analyzers: readonly Analyzer[]): FileSelection {
+  const selection = (path: string, info: FileInfo) => analyzers.some((a) => a.required(path, info));
+  return Object.assign(selection, {
+    byPath: (path: string) => (analyzers.some((a) => !a.needsInfo && a.required(path)) ? true : analyzers.some((a) => a.needsInfo?.(path)) ? ('info' as const) : false),
+    randomAccess: (path: string, info: FileInfo) => analyzers.every((a) => a.analyzeAt !== undefined || !a.required(path, info)),
+  });
+}
+
+/** A tar can hold a path more than once; as on extraction, the last copy counts, so what earlier copies gave is dropped. */
+function forgetEarlierCopy(results: LayerInventory['results'], seen: Set<string>, path: string): void {
+  if (!seen.has(path)) {
+    seen.add(path);
+    return;
+  }
+  for (let i = results.length - 1; i >= 0; i--) if (results[i]!.path === path) results.splice(i, 1);
 }
 
 /**
  * Analyses a layer (or root file system) as it is read: each wanted file is
  * analysed the moment it arrives and then let go, so memory holds one file
- * at a time however many the analyzers ask for.
+ * at a time however many the analyzers ask for. A disk source hands open
+ * files to the analyzers that read by position, so only what they ask is read.
  */
 export async function analyzeStreaming(
   digest: string,
-  read: (wanted: WantedFile, sink: FileSink) => Promise<LayerContents>,
+  read: (wanted: FileSelection, sink: FileSink) => Promise<LayerContents>,
   analyzers: readonly Analyzer[],
 ): Promise<LayerInventory> {
   const results: LayerInventory['results'] = [];
-  const wanted: WantedFile = (path, info) => analyzers.some((a) => a.required(path, info));
-  const contents = await read(wanted, async (path, content, info) => {
-    for (const result of await analyzeFile({ path, content, layerDigest: digest }, info, analyzers)) results.push({ path, result });
+  const seen = new Set<string>();
+  const contents = await read(selectionOf(analyzers), async (path, content, info) => {
+    forgetEarlierCopy(results, seen, path);
+    for (const result of await analyzeFile(path, content, info, digest, analyzers)) results.push({ path, result });
   });
   return { digest, results, whiteouts: contents.whiteouts, opaqueDirs: contents.opaqueDirs, warnings: contents.warnings };
 }

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Header } from 'tar-stream';
+import type { RandomAccessFile } from '../random-access.js';
 import { decompressLayer, type Compression } from './decompress.js';
 
 export interface LayerLimits {
@@ -36,11 +37,24 @@ export interface FileInfo {
 export type WantedFile = (path: string, info: FileInfo) => boolean;
 
 /**
+ * A WantedFile that also answers before the mode and size are known, for a
+ * walk of a disk where knowing them costs a stat: `byPath` says wanted
+ * (true), not wanted (false) or "ask again with the mode and size" ('info');
+ * `randomAccess` says whether positional reads of the file suffice, so it is
+ * handed open rather than read whole.
+ */
+export interface FileSelection extends WantedFile {
+  byPath(path: string): boolean | 'info';
+  randomAccess(path: string, info: FileInfo): boolean;
+}
+
+/**
  * Takes each wanted file as soon as it is read. With a sink, files are not
  * kept in `contents.files`, so memory holds one file at a time (executables
- * scanned for Go build information can be large).
+ * scanned for Go build information can be large). A tar stream hands the
+ * bytes; a disk walk hands an open file when `randomAccess` allowed it.
  */
-export type FileSink = (path: string, content: Buffer, info: FileInfo) => Promise<void>;
+export type FileSink = (path: string, content: Buffer | RandomAccessFile, info: FileInfo) => Promise<void>;
 
 /** Hard links are resolved from files of the same layer kept up to this size when a sink consumes the rest. */
 const LINK_TARGET_BYTES = 1024 * 1024;

@@ -1,19 +1,35 @@
-import { constants, type Dirent, type Stats } from 'node:fs';
-import { lstat, open, opendir, readlink } from 'node:fs/promises';
+import { constants, lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { FileSink, LayerContents, LayerLimits, WantedFile } from '../layers/walk-layer.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { FileInfo, FileSelection, FileSink, LayerContents, LayerLimits, WantedFile } from '../layers/walk-layer.js';
 import { DEFAULT_LAYER_LIMITS, normalizeEntryPath } from '../layers/walk-layer.js';
+import { handleFile, readWhole, type PositionalRead } from '../random-access.js';
 
 /** Pseudo and volatile file systems a host scan never descends into. */
 export const DEFAULT_ROOTFS_EXCLUDES = ['proc', 'sys', 'dev', 'run', 'tmp', 'var/tmp', 'var/cache', 'mnt', 'media', 'lost+found'];
 
-/** The file-system calls the walk makes; tests replace them to reproduce a failing disk. */
+/**
+ * The file-system calls the walk makes; tests replace them to reproduce a
+ * failing disk or to count the bytes read. Listing and stat calls are
+ * synchronous: through libuv's thread pool each costs several times the
+ * system call itself, which dominated a walk of `/`. The walk gives the
+ * event loop a turn every few milliseconds instead.
+ */
 export interface RootfsFs {
-  opendir(path: string, options: { bufferSize: number }): Promise<AsyncIterable<Dirent>>;
-  lstat(path: string): Promise<Stats>;
+  readdir(path: string): Dirent[];
+  lstat(path: string): Stats;
+  readlink(path: string): string;
+  /** One positional read of an open file (`pread`). */
+  read: PositionalRead;
 }
 
-const nodeFs: RootfsFs = { opendir, lstat };
+export const nodeRootfsFs: RootfsFs = {
+  readdir: (path) => readdirSync(path, { withFileTypes: true }),
+  lstat: (path) => lstatSync(path),
+  readlink: (path) => readlinkSync(path),
+  read: async (handle, buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
+};
 
 export interface RootfsOptions {
   limits?: LayerLimits;
@@ -28,118 +44,144 @@ export interface RootfsOptions {
   signal?: AbortSignal;
 }
 
-/** lstat calls kept in flight at once: enough to keep libuv's thread pool busy, few enough to leave it room. */
-const STAT_CONCURRENCY = 16;
-const DIR_BUFFER = 256;
-
-/** Runs `fn` over `items` with at most `limit` calls in flight; results keep the items' order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
+/** The walk gives the event loop a turn at least this often (ms), so timers and polls of the process go on. */
+const YIELD_EVERY_MS = 10;
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message ?? 'error';
+
+/** A plain WantedFile needs the mode and size of every file; a FileSelection says by path which do. */
+function asSelection(wanted: WantedFile | FileSelection): FileSelection {
+  if ('byPath' in wanted) return wanted;
+  return Object.assign((path: string, info: FileInfo) => wanted(path, info), { byPath: () => 'info' as const, randomAccess: () => false });
+}
 
 /**
  * Reads a root file system directory (a host's `/`, a mounted disk, an
  * unpacked image) like a single layer: only the files `wanted` selects are
  * read, symbolic links are recorded but never followed, and nothing outside
  * the root is touched. A directory or file that cannot be read is skipped
- * with a warning naming it; the walk goes on. Entries are handled in listing
- * order whatever the lstat calls in flight.
+ * with a warning naming it; the walk goes on. The directory entries' types
+ * drive the walk; a file costs a stat only when `wanted.byPath` asks for its
+ * mode and size, and is read only when wanted (by position, through an open
+ * file, when `wanted.randomAccess` allows).
  */
-export async function readRootfs(root: string, wanted: WantedFile, options: RootfsOptions = {}): Promise<LayerContents> {
+export async function readRootfs(root: string, wanted: WantedFile | FileSelection, options: RootfsOptions = {}): Promise<LayerContents> {
   const limits = options.limits ?? DEFAULT_LAYER_LIMITS;
-  const fs = options.fs ?? nodeFs;
+  const fs = options.fs ?? nodeRootfsFs;
+  const select = asSelection(wanted);
   const excludes = new Set(options.excludes ?? DEFAULT_ROOTFS_EXCLUDES);
   const contents: LayerContents = { compression: 'none', files: new Map(), whiteouts: [], opaqueDirs: [], symlinks: new Map(), warnings: [] };
   const skip = (path: string, warning: string) => {
     contents.warnings.push(`${path || '/'}: ${warning}`);
     options.onSkip?.(path || '/');
   };
+  let lastYield = performance.now();
   const pending: string[] = [''];
   while (pending.length > 0) {
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
     options.signal?.throwIfAborted();
     const dir = pending.pop()!;
-    const entries: Dirent[] = [];
+    let entries: Dirent[];
     try {
-      for await (const entry of await fs.opendir(join(root, dir), { bufferSize: DIR_BUFFER })) entries.push(entry);
+      entries = fs.readdir(join(root, dir));
     } catch (err) {
-      // Some of it may have been listed (readdir can fail part way, e.g. EINVAL on a broken file system); those entries are kept.
-      skip(dir, `cannot be listed (${code(err)}); ${entries.length > 0 ? 'the rest of it is' : 'it is'} skipped`);
+      skip(dir, `cannot be listed (${code(err)}); it is skipped`);
+      continue;
     }
-    const paths = entries.map((entry) => (dir ? `${dir}/${entry.name}` : entry.name));
-    // One lstat per file (the mode and size analyzers of executables select on), several in flight.
-    const stats = await mapLimit(entries, STAT_CONCURRENCY, (entry) =>
-      entry.isFile() ? fs.lstat(join(root, dir, entry.name)).catch((err: unknown) => err as Error) : Promise.resolve(null),
-    );
     const subdirs: string[] = [];
-    for (const [i, entry] of entries.entries()) {
-      const path = paths[i]!;
+    for (const entry of entries) {
+      const path = dir ? `${dir}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         if (!excludes.has(path)) subdirs.push(path);
       } else if (entry.isSymbolicLink()) {
-        const target = await readlink(join(root, path)).catch(() => null);
-        if (target === null) continue;
+        let target: string;
+        try {
+          target = fs.readlink(join(root, path));
+        } catch {
+          continue;
+        }
         const resolved = target.startsWith('/') ? normalizeEntryPath(target) : normalizeEntryPath(posix.join(dir, target));
         if (resolved === null) contents.warnings.push(`${path}: symbolic link to ${target} leaves the root; ignored`);
         else contents.symlinks.set(path, resolved);
       } else if (entry.isFile()) {
-        const info = stats[i];
-        if (info instanceof Error) skip(path, `cannot be read (${code(info)}); skipped`);
-        else if (info) await readWanted(root, path, info, wanted, limits, contents, options.sink, skip);
+        const want = select.byPath(path);
+        if (want === false) continue;
+        let info: FileInfo | undefined;
+        if (want === 'info') {
+          try {
+            const stats = fs.lstat(join(root, path));
+            if (!stats.isFile()) continue;
+            info = { mode: stats.mode & 0o7777, size: stats.size };
+          } catch (err) {
+            skip(path, `cannot be read (${code(err)}); skipped`);
+            continue;
+          }
+          if (!select(path, info)) continue;
+        }
+        await readWanted(root, path, info, select, fs, limits, contents, options.sink, skip);
+        lastYield = performance.now();
       }
     }
-    pending.push(...subdirs);
+    // Depth first, in listing order.
+    for (let i = subdirs.length - 1; i >= 0; i--) pending.push(subdirs[i]!);
   }
   return contents;
 }
 
+/** Opens a wanted file (never through a link), learns its mode and size if the walk did not, and hands it over whole or open. */
 async function readWanted(
   root: string,
   path: string,
-  info: Stats,
-  wanted: WantedFile,
+  known: FileInfo | undefined,
+  select: FileSelection,
+  fs: RootfsFs,
   limits: LayerLimits,
   contents: LayerContents,
   sink: FileSink | undefined,
   skip: (path: string, warning: string) => void,
 ): Promise<void> {
-  if (!info.isFile()) return;
-  const fileInfo = { mode: info.mode & 0o7777, size: info.size };
-  if (!wanted(path, fileInfo)) return;
-  if (info.size > limits.maxFileBytes) {
-    contents.warnings.push(`${path}: ${info.size} bytes is over the ${limits.maxFileBytes}-byte limit for analyzed files; skipped`);
-    return;
-  }
-  let bytes: Buffer;
+  let handle;
   try {
     // O_NOFOLLOW: a file swapped for a link since it was listed is refused, not followed out of the root.
-    const file = await open(join(root, path), constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      bytes = await file.readFile();
-    } finally {
-      await file.close();
-    }
+    handle = await open(join(root, path), constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
     skip(path, `cannot be read (${code(err)}); skipped`);
     return;
   }
-  if (!sink) {
-    contents.files.set(path, bytes);
-    return;
-  }
   try {
-    await sink(path, bytes, fileInfo);
-  } catch (err) {
-    skip(path, `cannot be analysed (${(err as Error).message}); skipped`);
+    let info = known;
+    if (!info) {
+      const stats = await handle.stat();
+      if (!stats.isFile()) return;
+      info = { mode: stats.mode & 0o7777, size: stats.size };
+      if (!select(path, info)) return;
+    }
+    if (info.size > limits.maxFileBytes) {
+      contents.warnings.push(`${path}: ${info.size} bytes is over the ${limits.maxFileBytes}-byte limit for analyzed files; skipped`);
+      return;
+    }
+    const file = handleFile(handle, info.size, fs.read);
+    const byPosition = sink !== undefined && select.randomAccess(path, info);
+    let content;
+    try {
+      content = byPosition ? file : await readWhole(file);
+    } catch (err) {
+      skip(path, `cannot be read (${code(err)}); skipped`);
+      return;
+    }
+    if (!sink) {
+      contents.files.set(path, content as Buffer);
+      return;
+    }
+    try {
+      await sink(path, content, info);
+    } catch (err) {
+      skip(path, `cannot be analysed (${(err as Error).message}); skipped`);
+    }
+  } finally {
+    await handle.close();
   }
 }

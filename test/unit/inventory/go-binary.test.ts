@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,7 +9,8 @@ import { gzipSync } from 'node:zlib';
 import { analyzeStreaming, mergeLayers } from '../../../src/inventory/layers.js';
 import { analyzers } from '../../../src/inventory/registry.js';
 import { scanLayers } from '../../../src/scan/inventory-scan.js';
-import { readRootfs } from '../../../src/sources/rootfs/read-rootfs.js';
+import { nodeRootfsFs, readRootfs, type RootfsFs } from '../../../src/sources/rootfs/read-rootfs.js';
+import { bufferFile } from '../../../src/sources/random-access.js';
 import { makeTar } from '../../support/tar.js';
 import { goBinaryAnalyzer, parseGoBuildInfo } from '../../../src/inventory/lang/go-binary.js';
 import { buildGoBinary } from '../../support/go-binary.js';
@@ -68,5 +69,71 @@ describe('Go binary analyzer', () => {
     chmodSync(join(root, 'opt', 'app'), 0o755);
     const layer = await analyzeStreaming('rootfs', (wanted, sink) => readRootfs(root, wanted, { sink }), analyzers);
     assert.ok(mergeLayers([layer]).packages.some((p) => p.name === 'example.com/lib'));
+  });
+
+  describe('on a disk, by positional reads', () => {
+    const MiB = 1024 * 1024;
+    /** A root with a big Go binary, a big executable that is not Go, and other files; every read and stat through a counting fs. */
+    function countingRoot() {
+      const root = mkdtempSync(join(tmpdir(), 'openhss-go-bounded-'));
+      mkdirSync(join(root, 'opt/bin'), { recursive: true });
+      mkdirSync(join(root, 'usr/lib/python3/dist-packages'), { recursive: true });
+      // Padding after the last section keeps both valid ELF files (`go version -m` still reads the Go one) and makes them big.
+      writeFileSync(join(root, 'opt/bin/app'), Buffer.concat([content, Buffer.alloc(48 * MiB)]));
+      writeFileSync(join(root, 'opt/bin/tool'), Buffer.concat([readFileSync('/bin/ls'), Buffer.alloc(48 * MiB)]));
+      writeFileSync(join(root, 'usr/lib/python3/dist-packages/big.py'), Buffer.alloc(2 * MiB));
+      for (const f of ['opt/bin/app', 'opt/bin/tool', 'usr/lib/python3/dist-packages/big.py']) chmodSync(join(root, f), 0o755);
+      const counted = { bytesRead: 0 };
+      const statted: string[] = [];
+      const fs: RootfsFs = {
+        ...nodeRootfsFs,
+        lstat(path) {
+          statted.push(path.slice(root.length + 1));
+          return nodeRootfsFs.lstat(path);
+        },
+        async read(handle, buffer, position) {
+          const n = await nodeRootfsFs.read(handle, buffer, position);
+          counted.bytesRead += n;
+          return n;
+        },
+      };
+      return { root, fs, counted, statted };
+    }
+
+    it('reads a few kilobytes of a 50 MiB Go binary and of a 50 MiB executable that is not Go, and finds the same modules', async () => {
+      const { root, fs, counted, statted } = countingRoot();
+      const perFile: number[] = [];
+      const layer = await analyzeStreaming('rootfs', (wanted, sink) => readRootfs(root, wanted, {
+        fs,
+        sink: async (path, file, info) => {
+          const before = counted.bytesRead;
+          await sink(path, file, info);
+          perFile.push(counted.bytesRead - before);
+        },
+      }), analyzers);
+      assert.deepEqual(mergeLayers([layer]).packages.map((p) => `${p.name}@${p.version}:${p.location.path}`).sort(), [
+        'example.com/lib@v1.2.3:opt/bin/app',
+        `stdlib@${goVersion.replace(/^go/, '')}:opt/bin/app`,
+      ]);
+      // Both executables were handed over (two files), each read in a few kilobytes: headers, section table, names, the build-info section.
+      assert.equal(perFile.length, 2);
+      for (const bytes of perFile) assert.ok(bytes > 0 && bytes < 64 * 1024, `read ${bytes} bytes of a 50 MiB file`);
+      // Only the candidates for the Go analyzer cost a stat: not the Python source, whatever its mode and size.
+      assert.deepEqual(statted.sort(), ['opt/bin/app', 'opt/bin/tool']);
+    });
+
+    it('agrees with the whole-file search, and finds the build information of a binary without section headers (sstrip) in its data segment', async () => {
+      const found = async (bytes: Buffer) => (await goBinaryAnalyzer.analyzeAt!({ path: 'app', file: bufferFile(bytes) })).packages.map((p) => `${p.name}@${p.version}`);
+      const whole = goBinaryAnalyzer.analyze({ path: 'app', content }).packages.map((p) => `${p.name}@${p.version}`);
+      assert.deepEqual(await found(content), whole);
+      // ELF64: e_shoff at 0x28, e_shnum at 0x3c, e_shstrndx at 0x3e; zeroed, as sstrip leaves a binary.
+      const stripped = Buffer.from(content);
+      stripped.fill(0, 0x28, 0x30);
+      stripped.fill(0, 0x3c, 0x40);
+      assert.deepEqual(await found(stripped), whole);
+      assert.deepEqual(await found(readFileSync('/bin/ls')), []);
+      assert.deepEqual(await found(Buffer.from('#!/bin/sh\necho \xff Go buildinf:\n', 'latin1')), []);
+      assert.deepEqual(await found(content.subarray(0, 200)), [], 'a truncated binary');
+    });
   });
 });

@@ -1,0 +1,46 @@
+import type { FileHandle } from 'node:fs/promises';
+
+/**
+ * Positional reads of one file, for analyzers that need a few parts of a
+ * large file (an executable's headers and one section), not all of it.
+ */
+export interface RandomAccessFile {
+  size: number;
+  /** Up to `length` bytes from `position`; fewer at the end of the file. */
+  read(position: number, length: number): Promise<Buffer>;
+}
+
+/** The bytes of a file already in memory (a tar entry, which cannot be seeked), read by position. */
+export function bufferFile(content: Buffer): RandomAccessFile {
+  return {
+    size: content.length,
+    read: async (position, length) => content.subarray(Math.min(position, content.length), Math.min(position + length, content.length)),
+  };
+}
+
+/** The positional-read calls an open file needs; a test passes a counting one. */
+export type PositionalRead = (handle: FileHandle, buffer: Buffer, position: number) => Promise<number>;
+
+const nodeRead: PositionalRead = async (handle, buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead;
+
+/** An open file on disk: each read is one `pread` at an offset, so only the bytes asked for are read. */
+export function handleFile(handle: FileHandle, size: number, read: PositionalRead = nodeRead): RandomAccessFile {
+  return {
+    size,
+    async read(position, length) {
+      const wanted = Math.max(0, Math.min(length, size - position));
+      if (wanted === 0) return Buffer.alloc(0);
+      const buffer = Buffer.allocUnsafe(wanted);
+      let filled = 0;
+      while (filled < wanted) {
+        const n = await read(handle, buffer.subarray(filled), position + filled);
+        if (n === 0) break;
+        filled += n;
+      }
+      return buffer.subarray(0, filled);
+    },
+  };
+}
+
+/** The whole file, for an analyzer that reads content when the source handed an open file. */
+export const readWhole = (file: RandomAccessFile): Promise<Buffer> => file.read(0, file.size);
