@@ -77,9 +77,12 @@ export async function buildTar(files: Record<string, string | Buffer>): Promise<
 }
 
 export async function buildLayer(files: Record<string, string | Buffer>, format: ImageFormat = 'docker'): Promise<BuiltLayer> {
-  const tar = await buildTar(files);
-  const bytes = gzipSync(tar);
-  return { ...blob(TYPES[format].layer, bytes), diffId: sha256(tar), tar };
+  return layerOfTar(await buildTar(files), format);
+}
+
+/** A layer from tar bytes made any way (hostile entries included); `compressed` when the gzip was made separately (streamed). */
+export function layerOfTar(tar: Buffer, format: ImageFormat = 'docker', compressed?: { bytes: Buffer; diffId: string }): BuiltLayer {
+  return { ...blob(TYPES[format].layer, compressed?.bytes ?? gzipSync(tar)), diffId: compressed?.diffId ?? sha256(tar), tar };
 }
 
 export interface ImageSpec {
@@ -93,8 +96,13 @@ export interface ImageSpec {
 
 export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
   const format = spec.format ?? 'docker';
+  return imageOfLayers(await Promise.all(spec.layers.map((files) => buildLayer(files, format))), { ...spec, format });
+}
+
+/** An image (config with the layers' diff_ids, manifest) over layers already built. */
+export function imageOfLayers(layers: BuiltLayer[], spec: Omit<ImageSpec, 'layers'> = {}): BuiltImage {
+  const format = spec.format ?? 'docker';
   const platform = { os: spec.os ?? 'linux', architecture: spec.architecture ?? 'amd64', ...(spec.variant ? { variant: spec.variant } : {}) };
-  const layers = await Promise.all(spec.layers.map((files) => buildLayer(files, format)));
   const configDoc = {
     ...platform,
     created: '2024-01-01T00:00:00Z',
