@@ -110,6 +110,7 @@ export async function insertHosts(db: Kysely<DB>, projectId: string, inventories
       inventory_at: now,
       last_scan_at: null,
       matched_state: null,
+      match_gap: null,
       matched_generation: null,
       created_at: now - (inventories.length - i) * 1000,
     };

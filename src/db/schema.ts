@@ -117,6 +117,8 @@ export interface HostsTable {
   inventory_at: number | null;
   last_scan_at: number | null;
   matched_state: string | null;
+  /** Why the host's OS packages could not be matched at all (an OS without advisory data), from its last match; null when they were. */
+  match_gap: string | null;
   /** The vulnerability DB generation the host's stored vulnerabilities were last matched against. */
   matched_generation: string | null;
   created_at: number;

@@ -113,7 +113,7 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, so
     }
     const target = targetFor(pkg, inventory.os, matchers);
     if (!target) {
-      if (pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm') unmatchedOs.add(inventory.os ? `${inventory.os.id} ${inventory.os.versionId}` : `${pkg.type} packages on an unknown OS`);
+      if (isOsPackage(pkg)) unmatchedOs.add(osLabel(inventory.os, pkg));
       continue;
     }
     if (target.dataNote) notes.add(target.dataNote);
@@ -130,14 +130,35 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, so
     }
     for (const { record, verdict } of entry.hits) findings.push(toFinding(pkg, target, record, verdict));
   }
-  for (const os of unmatchedOs) {
-    const reason = UNMATCHED_OS_REASONS[os.split(' ')[0]!];
-    warnings.push(reason ? `${os}: ${reason}` : `no vulnerability data source for ${os} OS packages; they were not matched`);
-  }
+  for (const os of unmatchedOs) warnings.push(unmatchedOsMessage(os));
   for (const ecosystem of noData) warnings.push(`the vulnerability database has no data for ${ecosystem}: packages looked up there were not matched`);
   warnings.push(...notes);
   if (idleKernels.size > 0) warnings.push(`installed kernels that are not running (${inventory.os!.kernel} is) were not matched: ${[...idleKernels].sort().join(', ')}`);
   return { findings: dedupeFindings(findings), warnings };
+}
+
+const isOsPackage = (pkg: Package): boolean => pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm';
+const osLabel = (os: OsRelease | undefined, pkg: Package): string => (os ? `${os.id} ${os.versionId}` : `${pkg.type} packages on an unknown OS`);
+
+function unmatchedOsMessage(os: string): string {
+  const reason = UNMATCHED_OS_REASONS[os.split(' ')[0]!];
+  return reason ? `${os}: ${reason}` : `no vulnerability data source for ${os} OS packages; they were not matched`;
+}
+
+/**
+ * Why an inventory's OS packages cannot be matched at all (an OS no matcher
+ * covers, or a release the database holds no data for), or null when they
+ * can. Hosts and images report it instead of passing as clean.
+ */
+export function osMatchGap(inventory: Pick<Inventory, 'os' | 'packages'>, source: AdvisorySource, matchers: readonly Matcher[]): string | null {
+  const pkg = inventory.packages.find(isOsPackage);
+  if (!pkg) return null;
+  const target = targetFor(pkg, inventory.os, matchers);
+  if (!target) return unmatchedOsMessage(osLabel(inventory.os, pkg));
+  if (!source.ecosystemsOf) return null;
+  const known = source.ecosystemsOf(ecosystemFamily(target.ecosystem));
+  const covered = known.some((e) => e === target.ecosystem || target.fallbacks?.includes(e) || target.streams?.accept(e));
+  return covered ? null : `the vulnerability database has no data for ${target.ecosystem}: OS packages were not matched`;
 }
 
 /** What the package is looked up and compared as (ecosystem, name, version), or null when no matcher covers it. */

@@ -96,11 +96,11 @@ export class HostRepository {
     }
   }
 
-  async matchedStates(hostIds: string[]): Promise<Map<string, { inventoryHash: string | null; matchedState: string | null }>> {
-    const out = new Map<string, { inventoryHash: string | null; matchedState: string | null }>();
+  async matchedStates(hostIds: string[]): Promise<Map<string, { inventoryHash: string | null; matchedState: string | null; matchGap: string | null }>> {
+    const out = new Map<string, { inventoryHash: string | null; matchedState: string | null; matchGap: string | null }>();
     for (let i = 0; i < hostIds.length; i += ID_CHUNK) {
-      const rows = await this.db.selectFrom('hosts').select(['id', 'inventory_hash', 'matched_state']).where('id', 'in', hostIds.slice(i, i + ID_CHUNK)).execute();
-      for (const r of rows) out.set(r.id, { inventoryHash: r.inventory_hash, matchedState: r.matched_state });
+      const rows = await this.db.selectFrom('hosts').select(['id', 'inventory_hash', 'matched_state', 'match_gap']).where('id', 'in', hostIds.slice(i, i + ID_CHUNK)).execute();
+      for (const r of rows) out.set(r.id, { inventoryHash: r.inventory_hash, matchedState: r.matched_state, matchGap: r.match_gap });
     }
     return out;
   }
@@ -180,6 +180,7 @@ function toColumns(host: Host): Omit<HostsTable, 'agent_secret_hash'> {
     inventory_at: host.inventoryAt,
     last_scan_at: host.lastScanAt,
     matched_state: null,
+    match_gap: null,
     matched_generation: null,
     created_at: host.createdAt,
   };

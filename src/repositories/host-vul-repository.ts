@@ -43,8 +43,11 @@ export interface HostVulWrite {
   deletes: Array<{ hostSeq: number; vulSeq: number }>;
   affects: VulAffect[];
   infos: Array<VulInfo & { seq: number }>;
-  /** Hosts scanned in this batch: `last_scan_at` becomes `now`; a non-null state records what they were matched from. */
-  scanned: Array<{ hostSeq: number; matchedState: string | null }>;
+  /**
+   * Hosts scanned in this batch: `last_scan_at` becomes `now`; a non-null state records what they were matched from,
+   * with `matchGap`, why their OS packages could not be matched (null: they were). A null state keeps both.
+   */
+  scanned: Array<{ hostSeq: number; matchedState: string | null; matchGap?: string | null }>;
   now: number;
 }
 
@@ -151,8 +154,9 @@ class PostgresBulkWriter implements BulkWriter {
       }
       if (b.scanned.length > 0) {
         const h = b.scanned;
-        await sql`update hosts set last_scan_at = ${b.now}::bigint, matched_state = coalesce(s.matched_state, hosts.matched_state)
-          from unnest(${col(h, (x) => x.hostSeq)}::bigint[], ${col(h, (x) => x.matchedState)}::text[]) as s(host_seq, matched_state)
+        await sql`update hosts set last_scan_at = ${b.now}::bigint, matched_state = coalesce(s.matched_state, hosts.matched_state),
+            match_gap = case when s.matched_state is null then hosts.match_gap else s.match_gap end
+          from unnest(${col(h, (x) => x.hostSeq)}::bigint[], ${col(h, (x) => x.matchedState)}::text[], ${col(h, (x) => x.matchGap ?? null)}::text[]) as s(host_seq, matched_state, match_gap)
           where hosts.seq = s.host_seq`.execute(tx);
       }
     });

@@ -18,7 +18,7 @@ export function openSqliteHostVulWriter(file: string): { write(batch: HostVulWri
     'update host_vuls set affect_seq = ?, kind = ?, status = ?, handled_fingerprint = ?, remark = case when ? then null else remark end where host_seq = ? and vul_seq = ?',
   );
   const remove = db.prepare('delete from host_vuls where host_seq = ? and vul_seq = ?');
-  const scanned = db.prepare('update hosts set last_scan_at = ?, matched_state = coalesce(?, matched_state) where seq = ?');
+  const scanned = db.prepare('update hosts set last_scan_at = ?, matched_state = coalesce(?, matched_state), match_gap = case when ? is null then match_gap else ? end where seq = ?');
   const affect = db.prepare('insert into vul_affects (seq, vul_seq, vul_type, severity, packages, fingerprint) values (?, ?, ?, ?, ?, ?) on conflict (seq) do nothing');
   const info = db.prepare(
     `insert into vul_info (vul_id, seq, title, description, url, severity, cvss_score, cve_ids, kev, data_source, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -31,7 +31,7 @@ export function openSqliteHostVulWriter(file: string): { write(batch: HostVulWri
     for (const r of b.inserts) insert.run(r.hostSeq, r.vulSeq, r.affectSeq, r.kind, r.status, r.handledFingerprint, r.firstScanTime);
     for (const u of b.updates) update.run(u.affectSeq, u.kind, u.status, u.handledFingerprint, u.clearRemark ? 1 : 0, u.hostSeq, u.vulSeq);
     for (const d of b.deletes) remove.run(d.hostSeq, d.vulSeq);
-    for (const h of b.scanned) scanned.run(b.now, h.matchedState, h.hostSeq);
+    for (const h of b.scanned) scanned.run(b.now, h.matchedState, h.matchedState, h.matchGap ?? null, h.hostSeq);
   });
   return { write: (batch) => write(batch), close: () => db.close() };
 }

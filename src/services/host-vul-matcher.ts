@@ -4,7 +4,7 @@ import { KIND_APP, KIND_LINUX, KIND_URGENT, HANDLED_STATUSES, statusCode, type A
 import { key52 } from '../domain/keys.js';
 import type { OsRelease, Package } from '../domain/package.js';
 import type { VulType } from '../domain/vulnerability.js';
-import { matchInventory, targetFor, type AdvisorySource, type MatchCache } from '../findings/match-inventory.js';
+import { matchInventory, osMatchGap, targetFor, type AdvisorySource, type MatchCache } from '../findings/match-inventory.js';
 import { matchers } from '../matchers/index.js';
 import { targetKey } from '../matchers/matcher.js';
 import type { HostInventoryRepository, StoredInventory } from '../repositories/host-inventory-repository.js';
@@ -95,6 +95,8 @@ export interface MatchHostsResult {
   matched: string[];
   /** Hosts with no stored inventory. */
   withoutInventory: string[];
+  /** Of `matched`, hosts whose OS packages could not be matched at all, with the reason (an OS without data). */
+  osNotMatched: Map<string, string>;
   /** Of `matched`, those that needed no work: inventory, DB and scope unchanged since their last match. */
   unchanged: number;
   rowsWritten: number;
@@ -133,7 +135,7 @@ export class HostVulMatcher {
   }
 
   async matchHosts(projectId: string, hostIds: string[], scope: MatchScope, context = new MatchContext()): Promise<MatchHostsResult> {
-    const result: MatchHostsResult = { matched: [], withoutInventory: [], unchanged: 0, rowsWritten: 0 };
+    const result: MatchHostsResult = { matched: [], withoutInventory: [], osNotMatched: new Map(), unchanged: 0, rowsWritten: 0 };
     const urgentSeqs = new Set(scope.urgentVulIds.map(key52));
     const source = this.advisories.reader();
     const generation = this.advisories.generation();
@@ -149,7 +151,9 @@ export class HostVulMatcher {
       const known = await this.hosts.matchedStates(batch);
       const unchanged = batch.filter((id) => {
         const k = known.get(id);
-        return k?.inventoryHash && k.matchedState === stateOf(k.inventoryHash);
+        if (!k?.inventoryHash || k.matchedState !== stateOf(k.inventoryHash)) return false;
+        if (k.matchGap) result.osNotMatched.set(id, k.matchGap);
+        return true;
       });
       const skip = new Set(unchanged);
       const inventories = await this.inventories.load(batch.filter((id) => !skip.has(id) && known.get(id)?.inventoryHash));
@@ -161,7 +165,9 @@ export class HostVulMatcher {
         const drafts = this.draftsFor(inventory, source, context);
         const hostSeq = key52(inventory.hostId);
         diffHost(hostSeq, drafts, states.get(hostSeq)!, scope, urgentSeqs, context, write, now);
-        write.scanned.push({ hostSeq, matchedState: stateOf(inventory.contentHash) });
+        const gap = osMatchGap(inventory.os ? { os: inventory.os, packages: inventory.packages } : { packages: inventory.packages }, source, matchers);
+        if (gap) result.osNotMatched.set(inventory.hostId, gap);
+        write.scanned.push({ hostSeq, matchedState: stateOf(inventory.contentHash), matchGap: gap });
       }
       // The next batch is matched while this one is written (on PostgreSQL the database does the writing);
       // writes stay in order, so an affect is stored before the rows of later batches that share it.

@@ -196,7 +196,12 @@ export class VulScanService {
       const started = this.now();
       const result = await this.matcher.matchHosts(task.projectId, batch, { vulTypes: task.scanVulTypes, urgentVulIds: task.urgentVulIds }, context);
       const outcomes: HostOutcome[] = [
-        ...result.matched.map((hostId): HostOutcome => (unsupported.length > 0 ? { hostId, status: 'failed', failedReasons: unsupported } : { hostId, status: 'success', failedReasons: [] })),
+        ...result.matched.map((hostId): HostOutcome => {
+          // A host whose OS packages could not be matched at all fails linux_vul with the reason, rather than passing as clean.
+          const gap = task.scanVulTypes.includes('linux_vul') ? result.osNotMatched.get(hostId) : undefined;
+          const reasons = [...(gap ? [{ vul_type: 'linux_vul' as const, failed_reason: gap }] : []), ...unsupported];
+          return reasons.length > 0 ? { hostId, status: 'failed', failedReasons: reasons } : { hostId, status: 'success', failedReasons: [] };
+        }),
         ...result.withoutInventory.map((hostId): HostOutcome => ({ hostId, status: 'failed', failedReasons: reasonsFor(task, 'the agent has not reported an inventory') })),
       ];
       await this.tasks.finishHosts(task.id, outcomes, this.now());

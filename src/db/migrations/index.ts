@@ -6,6 +6,7 @@ import * as hosts from './0004_hosts.js';
 import * as images from './0005_images.js';
 import * as commonTasks from './0006_common_tasks.js';
 import * as imageFidelity from './0007_image_fidelity.js';
+import * as hostMatchGap from './0009_host_match_gap.js';
 import * as hostMatchedGeneration from './0008_host_matched_generation.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0005_images': images,
   '0006_common_tasks': commonTasks,
   '0007_image_fidelity': imageFidelity,
+  '0009_host_match_gap': hostMatchGap,
   '0008_host_matched_generation': hostMatchedGeneration,
 };

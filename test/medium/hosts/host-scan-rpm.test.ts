@@ -82,5 +82,19 @@ for (const backend of backends) {
         ['RHSA-2024:3545', ['nodejs 1:20.11.1-1.module+el9.3.0+21213+ecb14eda → 1:20.14.0-1.module+el9.4.0+21766+cee5eecb']],
       ]);
     });
+
+    it('a host whose OS has no advisory data fails linux_vul with the reason, on every scan, instead of passing as clean', async () => {
+      const hce = await enroll(t.app, await createEnrolmentToken(t.app, pid, t.token), identity('hce-1', { machine_id: 'machine-hce-1', os_name: 'Huawei Cloud EulerOS 2.0 (x86_64)', os_version: '2.0' }));
+      const os: OsRelease = { id: 'hce', versionId: '2.0', version: '2.0 (x86_64)', prettyName: 'Huawei Cloud EulerOS 2.0 (x86_64)' };
+      assert.equal((await uploadInventory(t.app, hce, inventoryOf([rpm('openssl-libs', 1, '1.1.1m', '15.hce2', 'openssl')], os))).statusCode, 200);
+      for (const round of [1, 2]) {
+        const res = await t.app.inject({ method: 'POST', url: `/v5/${pid}/vulnerability/scan-task`, headers: { 'x-auth-token': t.token }, payload: { manual_scan_type: ['linux_vul'], range_type: 'specific_host', agent_id_list: [hce.agent_id] } });
+        const taskId = (res.json() as { task_id: string }).task_id;
+        await t.runtime.services.vulScans.runTask(taskId);
+        const hosts = await get(`/v5/${pid}/vulnerability/scan-task/${taskId}/hosts`);
+        assert.equal(hosts.data_list[0]!.scan_status, 'failed', `round ${round}`);
+        assert.match(JSON.stringify(hosts.data_list[0]!.failed_reasons), /linux_vul.*hce 2\.0: Huawei Cloud EulerOS publishes no machine-readable advisory feed/, `round ${round}`);
+      }
+    });
   });
 }
