@@ -6,8 +6,8 @@ import * as hosts from './0004_hosts.js';
 import * as images from './0005_images.js';
 import * as commonTasks from './0006_common_tasks.js';
 import * as imageFidelity from './0007_image_fidelity.js';
-import * as hostMatchGap from './0009_host_match_gap.js';
 import * as hostMatchedGeneration from './0008_host_matched_generation.js';
+import * as hostMatchGap from './0009_host_match_gap.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0005_images': images,
   '0006_common_tasks': commonTasks,
   '0007_image_fidelity': imageFidelity,
-  '0009_host_match_gap': hostMatchGap,
   '0008_host_matched_generation': hostMatchedGeneration,
+  '0009_host_match_gap': hostMatchGap,
 };
