@@ -1,7 +1,7 @@
 import type { InventoryDocument } from '../../agent/protocol.js';
 import type { Finding, Severity } from '../../domain/finding.js';
 import type { ImageVulTotals } from '../../domain/image.js';
-import { matchInventory, type MatchCache } from '../../findings/match-inventory.js';
+import { matchInventory, osMatchGap, type MatchCache } from '../../findings/match-inventory.js';
 import { matchers } from '../../matchers/index.js';
 import type { ImageAssetRepository } from '../../repositories/image-asset-repository.js';
 import { type ImageContentRepository, type ImageVulDraft } from '../../repositories/image-content-repository.js';
@@ -23,6 +23,8 @@ export interface MatchedImage extends RecordedImage {
   inventory: InventoryDocument;
   generation: string;
   vuls: ImageVulDraft[];
+  /** Why the image's OS packages could not be matched at all (an OS without advisory data); null when they were. */
+  osGap: string | null;
 }
 
 /** Where an inventory came from. */
@@ -77,7 +79,9 @@ export class ImageContentService {
     // reader() may swap in a replaced DB file; the generation is read after it, so the two agree.
     const reader = this.vulnDb.reader();
     const generation = this.vulnDb.generation();
-    const { findings } = matchInventory(inventory.os ? { os: inventory.os, packages: inventory.packages } : { packages: inventory.packages }, reader, matchers, this.verdictCache(generation));
+    const document = inventory.os ? { os: inventory.os, packages: inventory.packages } : { packages: inventory.packages };
+    const { findings } = matchInventory(document, reader, matchers, this.verdictCache(generation));
+    const osGap = osMatchGap(document, reader, matchers);
     const vuls = draftsOf(findings);
     const totals: ImageVulTotals = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
     const counted = new Map<string, keyof ImageVulTotals>();
@@ -89,7 +93,7 @@ export class ImageContentService {
       if (!before || rank.indexOf(s) > rank.indexOf(before)) counted.set(v.vul_id, s);
     }
     for (const s of counted.values()) totals[s]++;
-    return { inventory, generation, vuls, totals, vulNum: counted.size };
+    return { inventory, generation, vuls, totals, vulNum: counted.size, osGap };
   }
 
   /**
@@ -126,7 +130,8 @@ export class ImageContentService {
       vuls,
       now,
     );
-    if (at.markScanned) await repos.assets.setScanStatusByDigest(projectId, digest, 'success', '', now);
+    // An image whose OS packages could not be matched at all fails with the reason (its other findings are stored), never passes as clean.
+    if (at.markScanned) await repos.assets.setScanStatusByDigest(projectId, digest, matched.osGap ? 'failed' : 'success', matched.osGap ? `OS packages not matched: ${matched.osGap}` : '', now);
     return { vulNum: matched.vulNum, totals };
   }
 
