@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 
 /**
  * Positional reads of one file, for analyzers that need a few parts of a
@@ -18,22 +18,25 @@ export function bufferFile(content: Buffer): RandomAccessFile {
   };
 }
 
-/** The positional-read calls an open file needs; a test passes a counting one. */
-export type PositionalRead = (handle: FileHandle, buffer: Buffer, position: number) => Promise<number>;
+/** One positional read of an open file descriptor (`pread`): bytes read, 0 at the end. A test passes a counting one. */
+export type PositionalRead = (fd: number, buffer: Buffer, position: number) => number;
 
-const nodeRead: PositionalRead = async (handle, buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead;
+export const preadSync: PositionalRead = (fd, buffer, position) => readSync(fd, buffer, 0, buffer.length, position);
 
-/** An open file on disk: each read is one `pread` at an offset, so only the bytes asked for are read. */
-export function handleFile(handle: FileHandle, size: number, read: PositionalRead = nodeRead): RandomAccessFile {
+/**
+ * An open file on disk: each read is one `pread` at an offset, so only the
+ * bytes asked for are read. The reads are synchronous: the few kilobytes an
+ * analyzer asks for cost less than a round trip through libuv's thread pool.
+ */
+export function descriptorFile(fd: number, size: number, read: PositionalRead = preadSync): RandomAccessFile {
   return {
     size,
     async read(position, length) {
       const wanted = Math.max(0, Math.min(length, size - position));
-      if (wanted === 0) return Buffer.alloc(0);
       const buffer = Buffer.allocUnsafe(wanted);
       let filled = 0;
       while (filled < wanted) {
-        const n = await read(handle, buffer.subarray(filled), position + filled);
+        const n = read(fd, buffer.subarray(filled), position + filled);
         if (n === 0) break;
         filled += n;
       }

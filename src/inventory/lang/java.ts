@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import type { LanguagePackage } from '../../domain/package.js';
 import yauzl from 'yauzl';
-import { emptyResult, type AnalysisResult, type Analyzer, type AnalyzerFile } from '../analyzer.js';
+import type { RandomAccessFile } from '../../sources/random-access.js';
+import { emptyResult, type AnalysisResult, type Analyzer } from '../analyzer.js';
 
 const ARCHIVE = /\.(jar|war|ear|jpi|hpi)$/i;
 const POM_PROPERTIES = /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/;
@@ -29,8 +31,54 @@ function manifest(text: string): Record<string, string> {
   return out;
 }
 
-function openZip(buffer: Buffer): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => yauzl.fromBuffer(buffer, { lazyEntries: true, decodeStrings: true }, (err, zip) => (err ? reject(err) : resolve(zip!))));
+/** Ranges of an archive on disk are read in pieces of at most this size. */
+const READ_CHUNK = 1024 * 1024;
+/** Small reads (yauzl reads each central directory record on its own) are served from a window read ahead of them. */
+const READ_AHEAD = 64 * 1024;
+
+/** yauzl on an archive read by position: the central directory at its end, then only the entries wanted. */
+class PositionalReader extends yauzl.RandomAccessReader {
+  private window: { start: number; bytes: Buffer } = { start: 0, bytes: Buffer.alloc(0) };
+
+  constructor(private readonly file: RandomAccessFile) {
+    super();
+  }
+
+  private async range(start: number, length: number): Promise<Buffer> {
+    const { window } = this;
+    if (start >= window.start && start + length <= window.start + window.bytes.length) return window.bytes.subarray(start - window.start, start - window.start + length);
+    if (length >= READ_AHEAD) return this.file.read(start, length);
+    this.window = { start, bytes: await this.file.read(start, READ_AHEAD) };
+    return this.window.bytes.subarray(0, length);
+  }
+
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    this.range(position, length).then(
+      (bytes) => {
+        bytes.copy(buffer, offset);
+        callback(bytes.length === length ? null : new Error('unexpected end of archive'));
+      },
+      (err: Error) => callback(err),
+    );
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const read = (at: number, length: number) => this.range(at, length);
+    return Readable.from(
+      (async function* () {
+        for (let at = start; at < end; at += READ_CHUNK) yield await read(at, Math.min(READ_CHUNK, end - at));
+      })(),
+    );
+  }
+}
+
+function openZip(source: Buffer | RandomAccessFile): Promise<yauzl.ZipFile> {
+  const options = { lazyEntries: true, decodeStrings: true };
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, zip?: yauzl.ZipFile) => (err ? reject(err) : resolve(zip!));
+    if (Buffer.isBuffer(source)) yauzl.fromBuffer(source, options, done);
+    else yauzl.fromRandomAccessReader(new PositionalReader(source), source.size, options, done);
+  });
 }
 
 function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number): Promise<Buffer> {
@@ -52,8 +100,8 @@ function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number): Promi
 }
 
 /** Reads one archive: its own Maven coordinates, then the archives nested in it. */
-async function readArchive(buffer: Buffer, path: string, file: AnalyzerFile, depth: number, result: AnalysisResult): Promise<void> {
-  const zip = await openZip(buffer);
+async function readArchive(source: Buffer | RandomAccessFile, path: string, file: { layerDigest?: string }, depth: number, result: AnalysisResult): Promise<void> {
+  const zip = await openZip(source);
   const found: LanguagePackage[] = [];
   let manifestFields: Record<string, string> | undefined;
   const nested: Array<{ name: string; bytes: Buffer }> = [];
@@ -105,18 +153,25 @@ async function readArchive(buffer: Buffer, path: string, file: AnalyzerFile, dep
   }
 }
 
-/** Java archives (jar, war, ear and plugins), nested ones included: Maven coordinates from pom.properties, or from a complete manifest. */
+async function analyzeArchive(source: Buffer | RandomAccessFile, file: { path: string; layerDigest?: string }): Promise<AnalysisResult> {
+  const result = emptyResult();
+  try {
+    await readArchive(source, file.path, file, 0, result);
+  } catch (err) {
+    result.warnings.push(`${file.path}: not a readable archive (${(err as Error).message}); skipped`);
+  }
+  return result;
+}
+
+/**
+ * Java archives (jar, war, ear and plugins), nested ones included: Maven
+ * coordinates from pom.properties, or from a complete manifest. On a disk it
+ * reads the central directory and the wanted entries by position (`analyzeAt`).
+ */
 export const javaAnalyzer: Analyzer = {
   name: 'java',
   version: 1,
   required: (path) => ARCHIVE.test(path),
-  async analyze(file) {
-    const result = emptyResult();
-    try {
-      await readArchive(file.content, file.path, file, 0, result);
-    } catch (err) {
-      result.warnings.push(`${file.path}: not a readable archive (${(err as Error).message}); skipped`);
-    }
-    return result;
-  },
+  analyze: (file) => analyzeArchive(file.content, file),
+  analyzeAt: (file) => analyzeArchive(file.file, file),
 };

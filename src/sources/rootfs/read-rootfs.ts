@@ -1,34 +1,42 @@
-import { constants, lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FileInfo, FileSelection, FileSink, LayerContents, LayerLimits, WantedFile } from '../layers/walk-layer.js';
 import { DEFAULT_LAYER_LIMITS, normalizeEntryPath } from '../layers/walk-layer.js';
-import { handleFile, readWhole, type PositionalRead } from '../random-access.js';
+import { descriptorFile, preadSync, readWhole, type PositionalRead } from '../random-access.js';
 
 /** Pseudo and volatile file systems a host scan never descends into. */
 export const DEFAULT_ROOTFS_EXCLUDES = ['proc', 'sys', 'dev', 'run', 'tmp', 'var/tmp', 'var/cache', 'mnt', 'media', 'lost+found'];
 
 /**
  * The file-system calls the walk makes; tests replace them to reproduce a
- * failing disk or to count the bytes read. Listing and stat calls are
- * synchronous: through libuv's thread pool each costs several times the
- * system call itself, which dominated a walk of `/`. The walk gives the
- * event loop a turn every few milliseconds instead.
+ * failing disk or to count the bytes read. They are synchronous: through
+ * libuv's thread pool each call costs several times the system call itself,
+ * which dominated a walk of `/` (hundreds of thousands of entries). The walk
+ * gives the event loop a turn every few milliseconds instead.
  */
 export interface RootfsFs {
   readdir(path: string): Dirent[];
   lstat(path: string): Stats;
   readlink(path: string): string;
-  /** One positional read of an open file (`pread`). */
+  /** Opens a file to read, refusing a symbolic link (O_NOFOLLOW); returns the descriptor. */
+  open(path: string): number;
+  fstat(fd: number): Stats;
+  /** One positional read (`pread`). */
   read: PositionalRead;
+  close(fd: number): void;
 }
 
 export const nodeRootfsFs: RootfsFs = {
   readdir: (path) => readdirSync(path, { withFileTypes: true }),
   lstat: (path) => lstatSync(path),
   readlink: (path) => readlinkSync(path),
-  read: async (handle, buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
+  // O_NOFOLLOW: a file swapped for a link since it was listed is refused, not followed out of the root;
+  // O_NONBLOCK: nor does one swapped for a FIFO hang the walk (it is then no regular file, and skipped).
+  open: (path) => openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK),
+  fstat: (fd) => fstatSync(fd),
+  read: preadSync,
+  close: (fd) => closeSync(fd),
 };
 
 export interface RootfsOptions {
@@ -143,10 +151,9 @@ async function readWanted(
   sink: FileSink | undefined,
   skip: (path: string, warning: string) => void,
 ): Promise<void> {
-  let handle;
+  let fd: number;
   try {
-    // O_NOFOLLOW: a file swapped for a link since it was listed is refused, not followed out of the root.
-    handle = await open(join(root, path), constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = fs.open(join(root, path));
   } catch (err) {
     skip(path, `cannot be read (${code(err)}); skipped`);
     return;
@@ -154,7 +161,13 @@ async function readWanted(
   try {
     let info = known;
     if (!info) {
-      const stats = await handle.stat();
+      let stats: Stats;
+      try {
+        stats = fs.fstat(fd);
+      } catch (err) {
+        skip(path, `cannot be read (${code(err)}); skipped`);
+        return;
+      }
       if (!stats.isFile()) return;
       info = { mode: stats.mode & 0o7777, size: stats.size };
       if (!select(path, info)) return;
@@ -163,7 +176,7 @@ async function readWanted(
       contents.warnings.push(`${path}: ${info.size} bytes is over the ${limits.maxFileBytes}-byte limit for analyzed files; skipped`);
       return;
     }
-    const file = handleFile(handle, info.size, fs.read);
+    const file = descriptorFile(fd, info.size, fs.read);
     const byPosition = sink !== undefined && select.randomAccess(path, info);
     let content;
     try {
@@ -182,6 +195,6 @@ async function readWanted(
       skip(path, `cannot be analysed (${(err as Error).message}); skipped`);
     }
   } finally {
-    await handle.close();
+    fs.close(fd);
   }
 }

@@ -91,8 +91,8 @@ describe('Go binary analyzer', () => {
           statted.push(path.slice(root.length + 1));
           return nodeRootfsFs.lstat(path);
         },
-        async read(handle, buffer, position) {
-          const n = await nodeRootfsFs.read(handle, buffer, position);
+        read(fd, buffer, position) {
+          const n = nodeRootfsFs.read(fd, buffer, position);
           counted.bytesRead += n;
           return n;
         },

@@ -4,7 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { javaAnalyzer } from '../../../src/inventory/lang/java.js';
+import { bufferFile, type RandomAccessFile } from '../../../src/sources/random-access.js';
 import { matchInventory } from '../../../src/findings/match-inventory.js';
 import { matchers } from '../../../src/matchers/index.js';
 import { buildDemoDb, VulnDbReader } from '../../../src/vulndb/index.js';
@@ -40,6 +42,28 @@ describe('java analyzer', () => {
       ],
     );
     assert.deepEqual(result.warnings, []);
+  });
+
+  it('reads an archive on disk by position: the same coordinates, from a small part of a big jar', async () => {
+    const inner = jar({ 'META-INF/maven/g/inner/pom.properties': pom('g', 'inner', '1.0') });
+    // Random bytes do not compress: the jar stays over 16 MiB, nearly all of it an entry nobody asks for.
+    const app = jar({ 'META-INF/maven/g/app/pom.properties': pom('g', 'app', '2.0'), 'lib/inner.jar': inner, 'blob.bin': randomBytes(16 * 1024 * 1024) });
+    let bytesRead = 0;
+    const whole = bufferFile(app);
+    const counting: RandomAccessFile = {
+      size: whole.size,
+      async read(position, length) {
+        const bytes = await whole.read(position, length);
+        bytesRead += bytes.length;
+        return bytes;
+      },
+    };
+    const byPosition = await javaAnalyzer.analyzeAt!({ path: 'opt/app.jar', file: counting });
+    const buffered = await javaAnalyzer.analyze({ path: 'opt/app.jar', content: app });
+    assert.deepEqual(byPosition, buffered);
+    assert.deepEqual(byPosition.packages.map((p) => `${p.name}@${p.version}`).sort(), ['g:app@2.0', 'g:inner@1.0']);
+    // The end record is looked for in the last 64 KiB (its comment may be that long); the directory and the two wanted entries are read in 64 KiB windows.
+    assert.ok(bytesRead <= 4 * 64 * 1024, `read ${bytesRead} of ${app.length} bytes`);
   });
 
   it('falls back to a manifest that names group, artifact and version, and to nothing when it does not', async () => {
