@@ -46,8 +46,11 @@ async function analyzeFile(path: string, source: Buffer | RandomAccessFile, info
  */
 export function selectionOf(analyzers: readonly Analyzer[]): FileSelection {
   const selection = (path: string, info: FileInfo) => analyzers.some((a) => a.required(path, info));
+  // Asked of every file of a disk: the two kinds of analyzer are told apart once.
+  const byPathAlone = analyzers.filter((a) => !a.needsInfo);
+  const byInfo = analyzers.filter((a) => a.needsInfo);
   return Object.assign(selection, {
-    byPath: (path: string) => (analyzers.some((a) => !a.needsInfo && a.required(path)) ? true : analyzers.some((a) => a.needsInfo?.(path)) ? ('info' as const) : false),
+    byPath: (path: string) => (byPathAlone.some((a) => a.required(path)) ? true : byInfo.some((a) => a.needsInfo!(path)) ? ('info' as const) : false),
     randomAccess: (path: string, info: FileInfo) => analyzers.every((a) => a.analyzeAt !== undefined || !a.required(path, info)),
   });
 }

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { inflateRawSync } from 'node:zlib';
 import type { LanguagePackage } from '../../domain/package.js';
 import yauzl from 'yauzl';
 import type { RandomAccessFile } from '../../sources/random-access.js';
@@ -81,20 +82,42 @@ function openZip(source: Buffer | RandomAccessFile): Promise<yauzl.ZipFile> {
   });
 }
 
+/** Deflated text entries (manifests, pom.properties: a few hundred bytes) are inflated at once rather than through zlib's thread-pool stream. */
+function inflateSmall(raw: Buffer, entry: yauzl.Entry, limit: number): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = inflateRawSync(raw, { maxOutputLength: limit });
+  } catch (err) {
+    throw new Error(err instanceof RangeError ? `${entry.fileName} expands beyond ${limit} bytes` : `${entry.fileName}: ${(err as Error).message}`);
+  }
+  if (bytes.length !== entry.uncompressedSize) throw new Error(`${entry.fileName}: expanded to ${bytes.length} bytes, the archive says ${entry.uncompressedSize}`);
+  return bytes;
+}
+
 function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (entry.uncompressedSize > limit) return reject(new Error(`${entry.fileName} is ${entry.uncompressedSize} bytes, over the ${limit}-byte limit`));
-    zip.openReadStream(entry, (err, stream) => {
+    const inflateHere = entry.compressionMethod === 8 && !entry.isEncrypted() && limit <= MAX_ENTRY_TEXT_BYTES;
+    zip.openReadStream(entry, inflateHere ? { decompress: false } : {}, (err, stream) => {
       if (err || !stream) return reject(err ?? new Error('no stream'));
       const chunks: Buffer[] = [];
       let size = 0;
+      // Deflate may make incompressible text a little longer (5 bytes a 64 KiB block), never more.
+      const rawLimit = inflateHere ? limit + 1024 + (limit >> 8) : limit;
       stream.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > limit) stream.destroy(new Error(`${entry.fileName} expands beyond ${limit} bytes`));
+        if (size > rawLimit) stream.destroy(new Error(`${entry.fileName} expands beyond ${limit} bytes`));
         else chunks.push(c);
       });
       stream.on('error', reject);
-      stream.on('end', () => resolve(Buffer.concat(chunks)));
+      stream.on('end', () => {
+        if (!inflateHere) return resolve(Buffer.concat(chunks));
+        try {
+          resolve(inflateSmall(Buffer.concat(chunks), entry, limit));
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
     });
   });
 }
