@@ -83,8 +83,11 @@ export class VulnDbReader {
          where advisory_uid in (select advisory_uid from affected where ecosystem = ? and package = ?)`,
       ),
       aliasesOf: db.prepare('select advisory_uid, alias, kind from aliases where advisory_uid = ?'),
-      // A range on the (ecosystem, package) index: `Red Hat` and every `Red Hat:…` stream, nothing else.
-      ecosystemsOf: db.prepare('select distinct ecosystem from affected where ecosystem = ? or (ecosystem >= ? and ecosystem < ?)').pluck(),
+      // Seeks on the (ecosystem, package) index, one per distinct ecosystem: a `select distinct` over the
+      // range reads every entry of the family (238,000 for npm at the real size, 150 ms a reader).
+      ecosystemExists: db.prepare('select 1 from affected where ecosystem = ? limit 1').pluck(),
+      ecosystemFirst: db.prepare('select ecosystem from affected where ecosystem >= ? and ecosystem < ? order by ecosystem limit 1').pluck(),
+      ecosystemAfter: db.prepare('select ecosystem from affected where ecosystem > ? and ecosystem < ? order by ecosystem limit 1').pluck(),
       byIdOrAlias: db.prepare(
         `select ${ADVISORY_COLUMNS} from advisories a where a.id = ?
          union
@@ -105,7 +108,11 @@ export class VulnDbReader {
   ecosystemsOf(family: string): readonly string[] {
     let list = this.families.get(family);
     if (!list) {
-      list = this.s.ecosystemsOf.all(family, `${family}:`, `${family};`) as string[];
+      // `Red Hat` itself, then every `Red Hat:…` stream in index order (`;` sorts right after `:`).
+      const found: string[] = this.s.ecosystemExists.get(family) === undefined ? [] : [family];
+      const end = `${family};`;
+      for (let e = this.s.ecosystemFirst.get(`${family}:`, end) as string | undefined; e !== undefined; e = this.s.ecosystemAfter.get(e, end) as string | undefined) found.push(e);
+      list = found;
       this.families.set(family, list);
     }
     return list;
