@@ -99,6 +99,8 @@ export async function readRootfs(root: string, wanted: WantedFile | FileSelectio
       skip(dir, `cannot be listed (${code(err)}); it is skipped`);
       continue;
     }
+    // In name order, so a scan lists what it found in the same order on every file system (readdir's order is the file system's own).
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
     for (const entry of entries) {
       const path = dir ? `${dir}/${entry.name}` : entry.name;
@@ -133,7 +135,7 @@ export async function readRootfs(root: string, wanted: WantedFile | FileSelectio
         lastYield = performance.now();
       }
     }
-    // Depth first, in listing order.
+    // Depth first, in name order.
     for (let i = subdirs.length - 1; i >= 0; i--) pending.push(subdirs[i]!);
   }
   return contents;
