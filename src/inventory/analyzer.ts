@@ -34,9 +34,30 @@ export interface AnalysisResult {
  * when every analyzer wanting it reads by position (`analyzeAt`). A tar
  * stream cannot seek: it buffers the file and calls `analyze`.
  */
+/**
+ * What an analyzer's `required(path)` may accept, as plain strings, so a walk
+ * of a disk tests each path once against all analyzers (pathFilterOf) and
+ * asks `required` only of the analyzers whose hint the path meets. It must
+ * cover every path `required(path)` accepts; it may cover more.
+ * `paths` and `prefixes` are compared as given; names (the last segment) in
+ * lower case. The walk looks at names first: keep `prefixes` few.
+ */
+export interface PathHint {
+  /** Whole paths. */
+  paths?: readonly string[];
+  /** Beginnings of paths. */
+  prefixes?: readonly string[];
+  /** Whole file names, in lower case. */
+  names?: readonly string[];
+  /** Endings of file names, in lower case, each beginning with a dot ('.jar', '.deps.json'). */
+  nameSuffixes?: readonly string[];
+}
+
 export interface Analyzer {
   name: string;
   version: number;
+  /** Without it, `required(path)` is asked of every path. */
+  pathHint?: PathHint;
   /** `info` (mode, size) is there when the source knows it; analyzers of executables need it. */
   required(path: string, info?: FileInfo): boolean;
   /**

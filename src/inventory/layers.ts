@@ -2,6 +2,7 @@ import type { OsRelease, Package } from '../domain/package.js';
 import type { FileInfo, FileSelection, FileSink, LayerContents } from '../sources/layers/walk-layer.js';
 import { bufferFile, readWhole, type RandomAccessFile } from '../sources/random-access.js';
 import type { AnalysisResult, Analyzer } from './analyzer.js';
+import { pathFilterOf } from './path-filter.js';
 import { RELEASE_FILE_PRIORITY, releaseFileKind } from './os/release-files.js';
 
 /** One layer's analysis: results by path, plus what the layer removes below it. Small enough to cache by layer digest. */
@@ -45,12 +46,12 @@ async function analyzeFile(path: string, source: Buffer | RandomAccessFile, info
  * positional reads of a file suffice (every analyzer wanting it has `analyzeAt`).
  */
 export function selectionOf(analyzers: readonly Analyzer[]): FileSelection {
-  const selection = (path: string, info: FileInfo) => analyzers.some((a) => a.required(path, info));
-  // Asked of every file of a disk: the two kinds of analyzer are told apart once.
-  const byPathAlone = analyzers.filter((a) => !a.needsInfo);
+  // Asked of every file of a disk: one test of the path against every analyzer's hint, then `required` of the few it leaves.
+  const filter = pathFilterOf(analyzers.filter((a) => !a.needsInfo));
   const byInfo = analyzers.filter((a) => a.needsInfo);
-  return Object.assign(selection, {
-    byPath: (path: string) => (byPathAlone.some((a) => a.required(path)) ? true : byInfo.some((a) => a.needsInfo!(path)) ? ('info' as const) : false),
+  const wanting = (path: string, info: FileInfo) => filter.candidates(path).some((a) => a.required(path, info)) || byInfo.some((a) => a.required(path, info));
+  return Object.assign(wanting, {
+    byPath: (path: string) => (filter.candidates(path).some((a) => a.required(path)) ? true : byInfo.some((a) => a.needsInfo!(path)) ? ('info' as const) : false),
     randomAccess: (path: string, info: FileInfo) => analyzers.every((a) => a.analyzeAt !== undefined || !a.required(path, info)),
   });
 }

@@ -6,6 +6,7 @@ const CARGO_LOCK = /(^|\/)Cargo\.lock$/;
 export const cargoAnalyzer: SyncAnalyzer = {
   name: 'cargo',
   version: 1,
+  pathHint: { names: ['cargo.lock'] },
   required: (path) => CARGO_LOCK.test(path),
   analyze(file) {
     const result = emptyResult();

@@ -15,6 +15,7 @@ type Entry = { name?: unknown; version?: unknown };
 export const composerAnalyzer: SyncAnalyzer = {
   name: 'composer',
   version: 1,
+  pathHint: { names: ['composer.lock', 'installed.json'] },
   required: (path) => LOCKFILE.test(path) || INSTALLED.test(path),
   analyze(file) {
     const result = emptyResult();

@@ -68,6 +68,7 @@ function fromGemspec(file: AnalyzerFile, result: AnalysisResult): void {
 export const gemAnalyzer: SyncAnalyzer = {
   name: 'gem',
   version: 1,
+  pathHint: { names: ['gemfile.lock', 'gems.locked'], nameSuffixes: ['.gemspec'] },
   required: (path) => LOCKFILE.test(path) || GEMSPEC.test(path),
   analyze(file) {
     const result = emptyResult();

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import type { LanguagePackage } from '../../domain/package.js';
 import yauzl from 'yauzl';
-import type { RandomAccessFile } from '../../sources/random-access.js';
+import { bufferFile, type RandomAccessFile } from '../../sources/random-access.js';
+import { NotPlainZip, readCentralDirectory, readRawEntry, type ZipEntry } from './zip-central.js';
 import { emptyResult, type AnalysisResult, type Analyzer } from '../analyzer.js';
 
 const ARCHIVE = /\.(jar|war|ear|jpi|hpi)$/i;
@@ -83,7 +84,7 @@ function openZip(source: Buffer | RandomAccessFile): Promise<yauzl.ZipFile> {
 }
 
 /** Deflated text entries (manifests, pom.properties: a few hundred bytes) are inflated at once rather than through zlib's thread-pool stream. */
-function inflateSmall(raw: Buffer, entry: yauzl.Entry, limit: number): Buffer {
+function inflateSmall(raw: Buffer, entry: { fileName: string; uncompressedSize: number }, limit: number): Buffer {
   let bytes: Buffer;
   try {
     bytes = inflateRawSync(raw, { maxOutputLength: limit });
@@ -122,43 +123,75 @@ function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number): Promi
   });
 }
 
-/** Reads one archive: its own Maven coordinates, then the archives nested in it. */
-async function readArchive(source: Buffer | RandomAccessFile, path: string, file: { layerDigest?: string }, depth: number, result: AnalysisResult): Promise<void> {
+/** An entry of a plain zip (zip-central.ts), inflated at once. */
+async function readPlainEntry(file: RandomAccessFile, entry: ZipEntry, limit: number): Promise<Buffer> {
+  if (entry.uncompressedSize > limit) throw new Error(`${entry.name} is ${entry.uncompressedSize} bytes, over the ${limit}-byte limit`);
+  const raw = await readRawEntry(file, entry);
+  return entry.method === 0 ? raw : inflateSmall(raw, { fileName: entry.name, uncompressedSize: entry.uncompressedSize }, limit);
+}
+
+/** Each entry's name, and how to read it: from the central directory read here, or through yauzl for an archive that reader leaves alone. */
+type EntryVisitor = (name: string, read: (limit: number) => Promise<Buffer>) => Promise<void> | undefined;
+
+async function eachEntry(source: Buffer | RandomAccessFile, visit: EntryVisitor): Promise<void> {
+  const file = Buffer.isBuffer(source) ? bufferFile(source) : source;
+  let entries: ZipEntry[] | undefined;
+  try {
+    entries = await readCentralDirectory(file);
+  } catch (err) {
+    if (!(err instanceof NotPlainZip)) throw err;
+  }
+  if (entries) {
+    // Most entries are not wanted: the visitor answers those at once, without a promise to wait for.
+    for (const entry of entries) {
+      const reading = visit(entry.name, (limit) => readPlainEntry(file, entry, limit));
+      if (reading) await reading;
+    }
+    return;
+  }
   const zip = await openZip(source);
-  const found: LanguagePackage[] = [];
-  let manifestFields: Record<string, string> | undefined;
-  const nested: Array<{ name: string; bytes: Buffer }> = [];
-  const location = (p: string) => ({ path: p, ...(file.layerDigest ? { layerDigest: file.layerDigest } : {}) });
   await new Promise<void>((resolve, reject) => {
     zip.on('error', reject);
     zip.on('end', () => resolve());
     zip.on('entry', (entry: yauzl.Entry) => {
-      const name = entry.fileName;
-      const next = () => zip.readEntry();
-      const wantText = POM_PROPERTIES.test(name) || name === 'META-INF/MANIFEST.MF';
-      const wantNested = ARCHIVE.test(name) && !name.endsWith('/');
-      if (!wantText && !wantNested) return next();
-      if (wantNested && depth >= MAX_DEPTH) {
-        result.warnings.push(`${path}!/${name}: nested deeper than ${MAX_DEPTH} archives; skipped`);
-        return next();
-      }
-      readEntry(zip, entry, wantText ? MAX_ENTRY_TEXT_BYTES : MAX_NESTED_BYTES).then(
-        (bytes) => {
-          if (name === 'META-INF/MANIFEST.MF') manifestFields = manifest(bytes.toString('utf8'));
-          else if (wantText) {
-            const p = properties(bytes.toString('utf8'));
-            if (p.groupId && p.artifactId && p.version) found.push({ type: 'maven', name: `${p.groupId}:${p.artifactId}`, version: p.version, location: location(path) });
-          } else nested.push({ name, bytes });
-          next();
-        },
-        (err: Error) => {
-          result.warnings.push(`${path}!/${name}: ${err.message}; skipped`);
-          next();
-        },
-      );
+      const reading = visit(entry.fileName, (limit) => readEntry(zip, entry, limit));
+      if (reading) reading.then(() => zip.readEntry(), reject);
+      else zip.readEntry();
     });
     zip.readEntry();
   });
+}
+
+/** Reads one archive: its own Maven coordinates, then the archives nested in it. */
+async function readArchive(source: Buffer | RandomAccessFile, path: string, file: { layerDigest?: string }, depth: number, result: AnalysisResult): Promise<void> {
+  const found: LanguagePackage[] = [];
+  let manifestFields: Record<string, string> | undefined;
+  const nested: Array<{ name: string; bytes: Buffer }> = [];
+  const location = (p: string) => ({ path: p, ...(file.layerDigest ? { layerDigest: file.layerDigest } : {}) });
+  await eachEntry(source, (name, read) => {
+    const wantText = POM_PROPERTIES.test(name) || name === 'META-INF/MANIFEST.MF';
+    const wantNested = ARCHIVE.test(name) && !name.endsWith('/');
+    if (!wantText && !wantNested) return undefined;
+    if (wantNested && depth >= MAX_DEPTH) {
+      result.warnings.push(`${path}!/${name}: nested deeper than ${MAX_DEPTH} archives; skipped`);
+      return undefined;
+    }
+    return readWanted(name, wantText, read);
+  });
+  async function readWanted(name: string, wantText: boolean, read: (limit: number) => Promise<Buffer>): Promise<void> {
+    let bytes: Buffer;
+    try {
+      bytes = await read(wantText ? MAX_ENTRY_TEXT_BYTES : MAX_NESTED_BYTES);
+    } catch (err) {
+      result.warnings.push(`${path}!/${name}: ${(err as Error).message}; skipped`);
+      return;
+    }
+    if (name === 'META-INF/MANIFEST.MF') manifestFields = manifest(bytes.toString('utf8'));
+    else if (wantText) {
+      const p = properties(bytes.toString('utf8'));
+      if (p.groupId && p.artifactId && p.version) found.push({ type: 'maven', name: `${p.groupId}:${p.artifactId}`, version: p.version, location: location(path) });
+    } else nested.push({ name, bytes });
+  }
   if (found.length === 0 && manifestFields) {
     // Without pom.properties, only a manifest that names group, artifact and version identifies the library.
     const group = manifestFields['Implementation-Vendor-Id'];
@@ -194,6 +227,7 @@ async function analyzeArchive(source: Buffer | RandomAccessFile, file: { path: s
 export const javaAnalyzer: Analyzer = {
   name: 'java',
   version: 1,
+  pathHint: { nameSuffixes: ['.jar', '.war', '.ear', '.jpi', '.hpi'] },
   required: (path) => ARCHIVE.test(path),
   analyze: (file) => analyzeArchive(file.content, file),
   analyzeAt: (file) => analyzeArchive(file.file, file),

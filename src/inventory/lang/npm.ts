@@ -59,6 +59,7 @@ function fromInstalledManifest(file: AnalyzerFile, result: AnalysisResult): void
 export const npmAnalyzer: SyncAnalyzer = {
   name: 'npm',
   version: 1,
+  pathHint: { names: ['package-lock.json', 'package.json'] },
   required: (path) => LOCKFILE.test(path) || INSTALLED_MANIFEST.test(path),
   analyze(file) {
     const result = emptyResult();

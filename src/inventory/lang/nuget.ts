@@ -73,6 +73,7 @@ function fromDepsJson(file: AnalyzerFile, result: AnalysisResult): void {
 export const nugetAnalyzer: SyncAnalyzer = {
   name: 'nuget',
   version: 1,
+  pathHint: { names: ['packages.lock.json'], nameSuffixes: ['.deps.json'] },
   required: (path) => LOCKFILE.test(path) || DEPS_JSON.test(path),
   analyze(file) {
     const result = emptyResult();

@@ -60,6 +60,7 @@ function fromRequirements(file: AnalyzerFile, result: AnalysisResult): void {
 export const pythonAnalyzer: SyncAnalyzer = {
   name: 'python',
   version: 1,
+  pathHint: { names: ['metadata', 'pkg-info', 'poetry.lock'], nameSuffixes: ['.egg-info', '.txt'] },
   required: (path) => DIST_INFO.test(path) || EGG_INFO.test(path) || POETRY_LOCK.test(path) || REQUIREMENTS.test(path),
   analyze(file) {
     const result = emptyResult();

@@ -93,6 +93,7 @@ function parse(file: AnalyzerFile): OsRelease | undefined {
 export const releaseFilesAnalyzer: SyncAnalyzer = {
   name: 'os-release',
   version: 2,
+  pathHint: { paths: [...OS_RELEASE_PATHS, ALPINE_RELEASE, DEBIAN_VERSION, ...REDHAT_RELEASES] },
   required: (path) => OS_RELEASE_PATHS.has(path) || path === ALPINE_RELEASE || path === DEBIAN_VERSION || REDHAT_RELEASES.has(path),
   analyze(file): AnalysisResult {
     const os = parse(file);

@@ -11,6 +11,7 @@ const INSTALLED_DB = 'lib/apk/db/installed';
 export const apkAnalyzer: SyncAnalyzer = {
   name: 'apk',
   version: 1,
+  pathHint: { paths: [INSTALLED_DB] },
   required: (path) => path === INSTALLED_DB,
   analyze(file): AnalysisResult {
     const result = emptyResult();

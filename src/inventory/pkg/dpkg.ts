@@ -17,6 +17,7 @@ function sourceOf(fields: Record<string, string>, name: string, version: string)
 export const dpkgAnalyzer: SyncAnalyzer = {
   name: 'dpkg',
   version: 1,
+  pathHint: { paths: [STATUS_FILE], prefixes: [STATUS_DIR] },
   required: (path) => path === STATUS_FILE || (path.startsWith(STATUS_DIR) && !path.endsWith('.md5sums') && path.length > STATUS_DIR.length),
   analyze(file): AnalysisResult {
     const result = emptyResult();

@@ -65,6 +65,7 @@ export function rpmPackagesFromBlobs(contents: RpmdbContents, location: RpmPacka
 export const rpmAnalyzer: SyncAnalyzer = {
   name: 'rpm',
   version: 2,
+  pathHint: { paths: [...DATABASES.keys()] },
   required: (path) => DATABASES.has(path),
   analyze(file): AnalysisResult {
     const backend = DATABASES.get(file.path);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { javaAnalyzer } from '../../../src/inventory/lang/java.js';
 import { bufferFile, type RandomAccessFile } from '../../../src/sources/random-access.js';
+import { NotPlainZip, readCentralDirectory } from '../../../src/inventory/lang/zip-central.js';
 import { matchInventory } from '../../../src/findings/match-inventory.js';
 import { matchers } from '../../../src/matchers/index.js';
 import { buildDemoDb, VulnDbReader } from '../../../src/vulndb/index.js';
@@ -102,5 +103,31 @@ describe('java analyzer', () => {
   it('asks only for Java archives', () => {
     for (const path of ['a.jar', 'x/y.WAR', 'z.ear', 'plugins/p.hpi']) assert.equal(javaAnalyzer.required(path), true, path);
     for (const path of ['a.jar.sha1', 'README', 'lib/x.zip']) assert.equal(javaAnalyzer.required(path), false, path);
+  });
+});
+
+describe('zip central directory reader', () => {
+  it('reads a ZIP64 jar (zip -fz) itself, as yauzl would, without falling back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openhss-jar64-'));
+    mkdirSync(join(dir, 'content', 'META-INF', 'maven', 'g', 'a'), { recursive: true });
+    writeFileSync(join(dir, 'content', 'META-INF', 'maven', 'g', 'a', 'pom.properties'), pom('org.example', 'lib', '1.2.3'));
+    writeFileSync(join(dir, 'content', 'Big.class'), Buffer.alloc(200_000, 7));
+    execFileSync('zip', ['-q', '-fz', '-r', join(dir, 'out.jar'), '.'], { cwd: join(dir, 'content') });
+    const bytes = readFileSync(join(dir, 'out.jar'));
+    assert.ok(bytes.includes(Buffer.from([0x50, 0x4b, 0x06, 0x07])), 'zip -fz wrote a ZIP64 end of central directory locator');
+    const entries = await readCentralDirectory(bufferFile(bytes));
+    assert.deepEqual(entries.filter((e) => !e.name.endsWith('/')).map((e) => [e.name, e.uncompressedSize]).sort(), [['Big.class', 200_000], ['META-INF/maven/g/a/pom.properties', pom('org.example', 'lib', '1.2.3').length]]);
+    const result = await javaAnalyzer.analyzeAt!({ path: 'opt/lib.jar', file: bufferFile(bytes) });
+    assert.deepEqual(result.packages.map((p) => `${p.name}@${p.version}`), ['org.example:lib@1.2.3']);
+    assert.deepEqual(result.warnings, []);
+  });
+
+  it('leaves to yauzl an archive it does not handle (a name with a backslash), which yauzl refuses as before', async () => {
+    const bytes = jar({ 'META-INF/MANIFEST.MF': 'Manifest-Version: 1.0\n' });
+    const name = bytes.indexOf('META-INF/MANIFEST.MF', bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])));
+    bytes[name + 8] = 0x5c; // META-INF\MANIFEST.MF in the central directory
+    await assert.rejects(readCentralDirectory(bufferFile(bytes)), NotPlainZip);
+    const result = await javaAnalyzer.analyze({ path: 'x.jar', content: bytes });
+    assert.equal(result.packages.length, 0);
   });
 });
