@@ -1,4 +1,4 @@
-import { Migrator, type MigrationProvider } from 'kysely';
+import { Migrator, type MigrationProvider, type MigrationResult } from 'kysely';
 import { ensureSchema, type Database } from './connect.js';
 import { migrations } from './migrations/index.js';
 
@@ -15,21 +15,27 @@ function migrator(database: Database): Migrator {
 /**
  * Kysely's migrator looks its tables up with a catalog query over every
  * schema (has_schema_privilege and pg_get_serial_sequence by name), which
- * fails with "schema … does not exist" when another schema of the same
- * database is dropped while it runs: a race with someone else's DDL, not a
- * problem of ours. Such a run changed nothing (it fails before the lock is
- * taken or inside the migration transaction), so it is tried again.
+ * fails with `schema "…" does not exist` or `column "…" of relation "…" does
+ * not exist` when another schema of the same database, or a table in it, is
+ * dropped while it runs: a race with someone else's DDL, not a problem of
+ * ours. Such a failure happens in the migrator's own bookkeeping, before any
+ * migration ran (none is reported failed), so nothing changed and it is tried
+ * again. A failing migration, or our own schema missing, is not retried.
  */
-const OTHER_SCHEMA_DROPPED = /^schema "([^"]+)" does not exist$/;
+const CATALOG_RACE = /^(?:schema "([^"]+)"|column "[^"]+" of relation "[^"]+"|relation "[^"]+") does not exist$/;
 const MIGRATE_TRIES = 20;
+
+function isCatalogRace(database: Database, error: unknown, results: readonly MigrationResult[] | undefined): boolean {
+  if (!database.postgres || results?.some((r) => r.status === 'Error')) return false;
+  const m = CATALOG_RACE.exec((error as Error).message);
+  return m !== null && m[1] !== database.postgres.schema;
+}
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(database: Database): Promise<string[]> {
   await ensureSchema(database);
   let { error, results } = await migrator(database).migrateToLatest();
-  for (let attempt = 1; attempt < MIGRATE_TRIES && error; attempt++) {
-    const dropped = OTHER_SCHEMA_DROPPED.exec((error as Error).message)?.[1];
-    if (!dropped || dropped === database.postgres?.schema) break;
+  for (let attempt = 1; attempt < MIGRATE_TRIES && error && isCatalogRace(database, error, results); attempt++) {
     await new Promise((r) => setTimeout(r, Math.min(500, 50 * attempt)));
     ({ error, results } = await migrator(database).migrateToLatest());
   }
