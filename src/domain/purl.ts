@@ -23,10 +23,12 @@ export function purlOf(pkg: Package, os?: OsRelease): string {
       const [namespace, name] = scoped ? [pkg.name.slice(0, pkg.name.indexOf('/')), pkg.name.slice(pkg.name.indexOf('/') + 1)] : [undefined, pkg.name];
       return new PackageURL('npm', namespace, name, pkg.version, undefined, undefined).toString();
     }
+    // Ecosystems whose purl type is the package type and whose name has no namespace.
     case 'pypi':
-      return new PackageURL('pypi', undefined, pkg.name, pkg.version, undefined, undefined).toString();
     case 'cargo':
-      return new PackageURL('cargo', undefined, pkg.name, pkg.version, undefined, undefined).toString();
+    case 'gem':
+    case 'nuget':
+      return new PackageURL(pkg.type, undefined, pkg.name, pkg.version, undefined, undefined).toString();
     case 'go': {
       const slash = pkg.name.lastIndexOf('/');
       return new PackageURL('golang', slash > 0 ? pkg.name.slice(0, slash) : undefined, pkg.name.slice(slash + 1), pkg.version, undefined, undefined).toString();
@@ -35,10 +37,6 @@ export function purlOf(pkg: Package, os?: OsRelease): string {
       const [group, artifact] = pkg.name.split(':');
       return new PackageURL('maven', group, artifact ?? pkg.name, pkg.version, undefined, undefined).toString();
     }
-    case 'gem':
-      return new PackageURL('gem', undefined, pkg.name, pkg.version, undefined, undefined).toString();
-    case 'nuget':
-      return new PackageURL('nuget', undefined, pkg.name, pkg.version, undefined, undefined).toString();
     case 'composer': {
       // vendor/package: the vendor is the purl namespace.
       const slash = pkg.name.indexOf('/');
