@@ -14,6 +14,7 @@ import { registerJsonBody } from './plugins/json-body.js';
 import { registerAuthentication } from './plugins/authentication.js';
 import { registerProjectScope } from './plugins/project-scope.js';
 import { registerHttpMetrics } from './plugins/http-metrics.js';
+import { registerConsole } from './plugins/console.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { iamTokenRoutes } from './routes/iam-tokens.js';
@@ -86,6 +87,8 @@ export interface AppDependencies {
    * give is documented.
    */
   onUndocumentedStatus?: (route: string, status: number) => void;
+  /** The built web console to serve at / (default: <repo>/dist/console). */
+  consoleDir?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -164,6 +167,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await scope.register(swaggerUi, { routePrefix: '/docs' });
     scope.get('/openapi.json', async () => scope.swagger());
   });
+  // The web console's static files, public too for the same reason; hidden from /openapi.json.
+  await registerConsole(app, deps.consoleDir ? { dir: deps.consoleDir } : {});
 
   await app.register(healthRoutes(deps.readiness));
   await app.register(metricsRoutes(deps.metrics.registry));

@@ -34,7 +34,7 @@ export interface TestApp {
 }
 
 /** An in-process API over a fresh database of the given kind, with the first-start account created. */
-export async function createTestApp(dialect: DialectName, settings: Record<string, unknown> = {}, options: { clockStart?: number } = {}): Promise<TestApp> {
+export async function createTestApp(dialect: DialectName, settings: Record<string, unknown> = {}, options: { clockStart?: number; consoleDir?: string } = {}): Promise<TestApp> {
   const testDb = await createTestDatabase(dialect, { migrate: false });
   await testDb.database.close();
   const config = validateConfig({
@@ -58,6 +58,7 @@ export async function createTestApp(dialect: DialectName, settings: Record<strin
     signatureMaxSkewSeconds: config.security.signatureMaxSkewSeconds,
     now: clock.now,
     version: 'test',
+    ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
   });
   await app.ready();
   const { token } = await runtime.services.auth.issueFor(account.user.id, account.project.id, ['token']);
