@@ -15,7 +15,12 @@ function project(at: number): string {
     ['src/a.ts', 'export const a = 1;'],
     ['tsconfig.json', '{}'],
     ['package.json', '{}'],
+    ['console/vite.config.ts', 'export default {};'],
+    ['console/index.html', '<div id="root"></div>'],
+    ['console/src/main.tsx', 'export {};'],
+    ['console/node_modules/.vite/deps/chunk.js', ''],
     ['dist/cli/main.js', ''],
+    ['dist/console/index.html', ''],
   ] as const) {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), text);
@@ -29,6 +34,7 @@ describe('scripts/build-if-stale.mjs (npm start without a needless tsc)', () => 
     const scripts = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     assert.match(scripts.start!, /^node scripts\/build-if-stale\.mjs && node dist\/cli\/main\.js serve$/);
     assert.match(scripts.test!, /^node scripts\/build-if-stale\.mjs && /);
+    assert.match(scripts.build!, /^tsc -p tsconfig\.build\.json && vite build --config console\/vite\.config\.ts\b/, 'the build makes the server and the console');
   });
 
   it('is fresh after a build until a source is changed, added or removed', () => {
@@ -54,6 +60,20 @@ describe('scripts/build-if-stale.mjs (npm start without a needless tsc)', () => 
       utimesSync(join(root, 'tsconfig.json'), 5_000, 5_000);
       assert.equal(staleReason(root), 'tsconfig.json changed');
       writeStamp(root, 6_000_000);
+
+      utimesSync(join(root, 'console/src/main.tsx'), 7_000, 7_000);
+      assert.equal(staleReason(root), 'console/src/main.tsx changed', 'the console is a build input too');
+      writeStamp(root, 8_000_000);
+      utimesSync(join(root, 'console/vite.config.ts'), 9_000, 9_000);
+      assert.equal(staleReason(root), 'console/vite.config.ts changed');
+      writeStamp(root, 10_000_000);
+      writeFileSync(join(root, 'console/node_modules/.vite/deps/other.js'), '');
+      utimesSync(join(root, 'console/node_modules/.vite/deps/chunk.js'), 11_000, 11_000);
+      assert.equal(staleReason(root), null, "vite's dependency cache is not a source");
+
+      rmSync(join(root, 'dist/console'), { recursive: true });
+      assert.equal(staleReason(root), 'dist/ has not been built', 'a dist/ without the console is rebuilt');
+      writeStamp(root, 12_000_000);
       rmSync(join(root, 'dist'), { recursive: true });
       assert.equal(staleReason(root), 'dist/ has not been built');
     } finally {
