@@ -1,0 +1,67 @@
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router';
+import { App as AntApp, ConfigProvider, Result, Spin } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { pages } from './routes';
+import { ApiError } from './api/client';
+
+// The shell and the sign-in page load lazily too, so the first download stays small.
+const AppLayout = lazy(() => import('./layout/AppLayout'));
+const SignIn = lazy(() => import('./pages/SignIn'));
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      refetchOnWindowFocus: false,
+      retry: (count, err) => !(err instanceof ApiError && err.status >= 400 && err.status < 500) && count < 2,
+    },
+  },
+});
+
+function NotFound() {
+  const { t } = useTranslation();
+  return <Result status="404" title="404" subTitle={t('common.notFound')} extra={<Link to="/overview">{t('common.backHome')}</Link>} />;
+}
+
+export function App() {
+  const { i18n } = useTranslation();
+  const [lang, setLang] = useState(i18n.language);
+  useEffect(() => {
+    const on = (l: string) => setLang(l);
+    i18n.on('languageChanged', on);
+    return () => i18n.off('languageChanged', on);
+  }, [i18n]);
+  return (
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1f5fbf' } }}>
+      <AntApp>
+        <QueryClientProvider client={queryClient}>
+          <BrowserRouter>
+            <Suspense fallback={<Spin />}>
+              <Routes>
+                <Route path="/sign-in" element={<SignIn />} />
+                <Route element={<AppLayout />}>
+                  <Route index element={<Navigate to="/overview" replace />} />
+                  <Route path="/overview" element={<pages.overview />} />
+                  <Route path="/vulnerabilities" element={<pages.vulnerabilities />} />
+                  <Route path="/hosts" element={<pages.hosts />} />
+                  <Route path="/hosts/:hostId" element={<pages.hostDetail />} />
+                  <Route path="/scan-tasks" element={<pages.scanTasks />} />
+                  <Route path="/policy" element={<pages.policy />} />
+                  <Route path="/images/*" element={<pages.images />} />
+                  <Route path="/exports" element={<pages.exports />} />
+                  <Route path="/jobs/*" element={<pages.jobs />} />
+                  <Route path="/admin/*" element={<pages.admin />} />
+                  <Route path="*" element={<NotFound />} />
+                </Route>
+              </Routes>
+            </Suspense>
+          </BrowserRouter>
+        </QueryClientProvider>
+      </AntApp>
+    </ConfigProvider>
+  );
+}

@@ -1,0 +1,46 @@
+/**
+ * The signed-in session. It lives in sessionStorage: it is the tab's, gone
+ * when the tab closes, never in localStorage and never in a URL.
+ */
+export interface Session {
+  token: string;
+  /** epoch ms */
+  expiresAt: number;
+  user: { id: string; name: string };
+  domain: { id: string; name: string };
+  project: { id: string; name: string };
+  /** HSS enterprise_project_id the console sends: "0" (default), "all_granted_eps" or an id. */
+  enterpriseProjectId: string;
+}
+
+const KEY = 'openhss.session';
+type Listener = (session: Session | null) => void;
+const listeners = new Set<Listener>();
+
+export function loadSession(): Session | null {
+  try {
+    const raw = sessionStorage.getItem(KEY);
+    if (!raw) return null;
+    const session = JSON.parse(raw) as Session;
+    return typeof session.token === 'string' && session.project?.id ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(session: Session): void {
+  sessionStorage.setItem(KEY, JSON.stringify(session));
+  for (const l of listeners) l(session);
+}
+
+export function clearSession(): void {
+  sessionStorage.removeItem(KEY);
+  for (const l of listeners) l(null);
+}
+
+export function onSessionChange(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export const isExpired = (session: Session, now = Date.now()) => session.expiresAt <= now;

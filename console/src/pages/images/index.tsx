@@ -1,0 +1,5 @@
+import { Placeholder } from '../Placeholder';
+
+export default function Page() {
+  return <Placeholder title="nav.images" />;
+}
