@@ -1,0 +1,71 @@
+import { addTexts } from '../../i18n';
+
+const en = {
+  title: 'Vulnerability scan policy',
+  intro: 'Scheduled scans check the hosts below for the chosen vulnerability types at the set time.',
+  next: 'Next scheduled scan',
+  nextOff: 'Scheduled scans are off.',
+  nextNone: 'No scan is scheduled.',
+  nextIn: '{{time}} (your browser’s time zone)',
+  hostsCovered: 'Hosts covered: {{count}}',
+  field: {
+    status: 'Scheduled scans',
+    period: 'Scan period',
+    weekdays: 'Days of the week',
+    monthDays: 'Days of the month',
+    time: 'Scan time',
+    hour: 'Hour (0–23)',
+    minute: 'Minute (0–59)',
+    timezone: 'Time zone',
+    vulTypes: 'Vulnerability types',
+    range: 'Hosts to scan',
+    hosts: 'Hosts',
+  },
+  status: { open: 'On', close: 'Off' },
+  period: { one_day: 'Every day', three_day: 'Every three days', one_week: 'Every week', one_month: 'Every month' },
+  range: { all_host: 'All hosts', specific_host: 'Specific hosts' },
+  weekday: { 1: 'Monday', 2: 'Tuesday', 3: 'Wednesday', 4: 'Thursday', 5: 'Friday', 6: 'Saturday', 7: 'Sunday' },
+  hostsPlaceholder: 'Search hosts by name',
+  threeDayNote: 'Every three days counts from the last change of the policy.',
+  saved: 'The scan policy is saved.',
+  saveFailed: 'The policy was not saved: {{message}}',
+  save: 'Save policy',
+  reset: 'Discard changes',
+};
+
+type Texts = typeof en;
+
+const zh: Texts = {
+  title: '漏洞扫描策略',
+  intro: '周期扫描会在设定的时间，按所选漏洞类型检查下列主机。',
+  next: '下次扫描时间',
+  nextOff: '周期扫描已关闭。',
+  nextNone: '没有已计划的扫描。',
+  nextIn: '{{time}}（浏览器所在时区）',
+  hostsCovered: '覆盖主机数：{{count}}',
+  field: {
+    status: '周期扫描',
+    period: '扫描周期',
+    weekdays: '每周扫描日',
+    monthDays: '每月扫描日',
+    time: '扫描时间',
+    hour: '小时（0–23）',
+    minute: '分钟（0–59）',
+    timezone: '时区',
+    vulTypes: '漏洞类型',
+    range: '扫描主机范围',
+    hosts: '主机',
+  },
+  status: { open: '开启', close: '关闭' },
+  period: { one_day: '每天', three_day: '每三天', one_week: '每周', one_month: '每月' },
+  range: { all_host: '全部主机', specific_host: '指定主机' },
+  weekday: { 1: '星期一', 2: '星期二', 3: '星期三', 4: '星期四', 5: '星期五', 6: '星期六', 7: '星期日' },
+  hostsPlaceholder: '按名称搜索主机',
+  threeDayNote: '“每三天”从策略最近一次修改起计算。',
+  saved: '扫描策略已保存。',
+  saveFailed: '策略未保存：{{message}}',
+  save: '保存策略',
+  reset: '放弃修改',
+};
+
+addTexts('policy', { en, zh });
