@@ -1,8 +1,12 @@
+import type { Generated } from 'kysely';
+
 /** Kysely's view of every table. Times are epoch milliseconds; flags are 0/1. */
 export interface DomainsTable {
   id: string;
   name: string;
   created_at: number;
+  /** The account's first user: the one who manages other users and enterprise projects. */
+  first_user_id: string | null;
 }
 
 export interface ProjectsTable {
@@ -17,6 +21,8 @@ export interface EnterpriseProjectsTable {
   domain_id: string;
   name: string;
   created_at: number;
+  description: Generated<string>;
+  updated_at: number | null;
 }
 
 export interface UsersTable {
@@ -26,6 +32,7 @@ export interface UsersTable {
   password_hash: string;
   enabled: number;
   created_at: number;
+  description: Generated<string>;
 }
 
 export interface UserProjectsTable {
@@ -122,6 +129,16 @@ export interface HostsTable {
   /** The vulnerability DB generation the host's stored vulnerabilities were last matched against. */
   matched_generation: string | null;
   created_at: number;
+}
+
+export interface HostVulCountColumns {
+  /** Open findings by severity, handled findings and open KEV findings: kept by the host vulnerability writer and handling. */
+  vul_critical_num: Generated<number>;
+  vul_high_num: Generated<number>;
+  vul_medium_num: Generated<number>;
+  vul_low_num: Generated<number>;
+  vul_handled_num: Generated<number>;
+  vul_kev_num: Generated<number>;
 }
 
 export interface HostInventoriesTable {
@@ -305,6 +322,46 @@ export interface ImageContentsTable {
   medium_num: number;
   low_num: number;
   unknown_num: number;
+}
+
+export interface ImageContentOpenColumns {
+  /** Vulnerabilities with an unhandled row, by their worst severity; vulnerabilities all of whose rows are handled. */
+  open_critical_num: Generated<number>;
+  open_high_num: Generated<number>;
+  open_medium_num: Generated<number>;
+  open_low_num: Generated<number>;
+  open_unknown_num: Generated<number>;
+  handled_num: Generated<number>;
+  /** JSON: the KEV vulnerability ids among the digest's findings, and those still open. */
+  kev_vul_ids: Generated<string>;
+  open_kev_vul_ids: Generated<string>;
+}
+
+export interface KevVulCountsTable {
+  project_id: string;
+  enterprise_project_id: string;
+  vul_seq: number;
+  open_num: number;
+  handled_num: number;
+}
+
+export interface OverviewDaysTable {
+  project_id: string;
+  enterprise_project_id: string;
+  day: number;
+  host_new_num: Generated<number>;
+  host_fixed_num: Generated<number>;
+  snapshot_at: number | null;
+  host_critical_num: Generated<number>;
+  host_high_num: Generated<number>;
+  host_medium_num: Generated<number>;
+  host_low_num: Generated<number>;
+  host_handled_num: Generated<number>;
+  image_critical_num: Generated<number>;
+  image_high_num: Generated<number>;
+  image_medium_num: Generated<number>;
+  image_low_num: Generated<number>;
+  image_handled_num: Generated<number>;
 }
 
 export interface ImageVulsTable {
@@ -493,7 +550,7 @@ export interface DB {
   jobs: JobsTable;
   vul_scan_policies: VulScanPoliciesTable;
   agent_enrolment_tokens: AgentEnrolmentTokensTable;
-  hosts: HostsTable;
+  hosts: HostsTable & HostVulCountColumns;
   host_inventories: HostInventoriesTable;
   agent_commands: AgentCommandsTable;
   vul_info: VulInfoTable;
@@ -506,7 +563,7 @@ export interface DB {
   registries: RegistriesTable;
   image_assets: ImageAssetsTable;
   image_local_refs: ImageLocalRefsTable;
-  image_contents: ImageContentsTable;
+  image_contents: ImageContentsTable & ImageContentOpenColumns;
   image_vuls: ImageVulsTable;
   image_scan_tasks: ImageScanTasksTable;
   image_scan_task_items: ImageScanTaskItemsTable;
@@ -518,5 +575,7 @@ export interface DB {
   common_task_scan_types: CommonTaskScanTypesTable;
   common_task_resources: CommonTaskResourcesTable;
   common_task_results: CommonTaskResultsTable;
+  kev_vul_counts: KevVulCountsTable;
+  overview_days: OverviewDaysTable;
   job_schedules: JobSchedulesTable;
 }

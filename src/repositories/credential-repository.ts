@@ -67,6 +67,20 @@ export class CredentialRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  async update(accessKey: string, change: { enabled?: boolean; description?: string }): Promise<boolean> {
+    const set: { enabled?: number; description?: string } = {};
+    if (change.enabled !== undefined) set.enabled = change.enabled ? 1 : 0;
+    if (change.description !== undefined) set.description = change.description;
+    if (Object.keys(set).length === 0) return (await this.db.selectFrom('credentials').select('access_key').where('access_key', '=', accessKey).executeTakeFirst()) !== undefined;
+    const result = await this.db.updateTable('credentials').set(set).where('access_key', '=', accessKey).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async delete(accessKey: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('credentials').where('access_key', '=', accessKey).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   async touch(accessKey: string, now: number): Promise<void> {
     await this.db.updateTable('credentials').set({ last_used_at: now }).where('access_key', '=', accessKey).execute();
   }

@@ -3,8 +3,10 @@ import type { DB } from '../db/schema.js';
 
 export interface DomainRow { id: string; name: string }
 export interface ProjectRow { id: string; domainId: string; name: string }
-export interface UserRow { id: string; domainId: string; name: string; passwordHash: string; enabled: boolean }
+export interface UserRow { id: string; domainId: string; name: string; passwordHash: string; enabled: boolean; description?: string }
 export interface EnterpriseProjectRow { id: string; domainId: string; name: string }
+export interface UserListRow { id: string; domainId: string; name: string; enabled: boolean; description: string; createdAt: number }
+export interface EnterpriseProjectListRow { id: string; name: string; description: string; createdAt: number; updatedAt: number }
 
 /** Domains, projects, users, enterprise projects and the grants between them. Queries only. */
 export class IdentityRepository {
@@ -45,8 +47,27 @@ export class IdentityRepository {
   async insertUser(user: UserRow, now: number): Promise<void> {
     await this.db
       .insertInto('users')
-      .values({ id: user.id, domain_id: user.domainId, name: user.name, password_hash: user.passwordHash, enabled: user.enabled ? 1 : 0, created_at: now })
+      .values({ id: user.id, domain_id: user.domainId, name: user.name, password_hash: user.passwordHash, enabled: user.enabled ? 1 : 0, created_at: now, description: user.description ?? '' })
       .execute();
+    // The domain's first user is its account administrator; a later user never takes the place.
+    await this.db.updateTable('domains').set({ first_user_id: user.id }).where('id', '=', user.domainId).where('first_user_id', 'is', null).execute();
+  }
+
+  /** The account's first user: the one who manages other users and enterprise projects. */
+  async firstUserOf(domainId: string): Promise<string | null> {
+    const row = await this.db.selectFrom('domains').select('first_user_id').where('id', '=', domainId).executeTakeFirst();
+    return row?.first_user_id ?? null;
+  }
+
+  async listUsers(domainId: string): Promise<UserListRow[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .select(['id', 'domain_id as domainId', 'name', 'enabled', 'description', 'created_at as createdAt'])
+      .where('domain_id', '=', domainId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ ...r, enabled: r.enabled === 1, createdAt: Number(r.createdAt) }));
   }
 
   async findUser(domainId: string, idOrName: { id?: string; name?: string }): Promise<UserRow | undefined> {
@@ -85,11 +106,27 @@ export class IdentityRepository {
       .select(['projects.id as id', 'projects.domain_id as domainId', 'projects.name as name'])
       .where('user_projects.user_id', '=', userId)
       .orderBy('projects.created_at')
+      .orderBy('projects.id')
       .execute();
   }
 
-  async insertEnterpriseProject(ep: EnterpriseProjectRow, now: number): Promise<void> {
-    await this.db.insertInto('enterprise_projects').values({ id: ep.id, domain_id: ep.domainId, name: ep.name, created_at: now }).execute();
+  async insertEnterpriseProject(ep: EnterpriseProjectRow & { description?: string }, now: number): Promise<void> {
+    await this.db
+      .insertInto('enterprise_projects')
+      .values({ id: ep.id, domain_id: ep.domainId, name: ep.name, created_at: now, updated_at: now, description: ep.description ?? '' })
+      .execute();
+  }
+
+  /** A domain's enterprise projects, oldest first; only the given ids when `ids` is not null. */
+  async listEnterpriseProjects(domainId: string, ids: readonly string[] | null): Promise<EnterpriseProjectListRow[]> {
+    if (ids !== null && ids.length === 0) return [];
+    let q = this.db
+      .selectFrom('enterprise_projects')
+      .select(['id', 'name', 'description', 'created_at as createdAt', 'updated_at as updatedAt'])
+      .where('domain_id', '=', domainId);
+    if (ids !== null) q = q.where('id', 'in', [...ids]);
+    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => ({ ...r, createdAt: Number(r.createdAt), updatedAt: Number(r.updatedAt ?? r.createdAt) }));
   }
 
   async findEnterpriseProject(domainId: string, idOrName: string): Promise<EnterpriseProjectRow | undefined> {

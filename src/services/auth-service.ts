@@ -1,6 +1,6 @@
-import { DomainError, unauthenticated } from '../domain/errors.js';
+import { DomainError, forbidden, unauthenticated } from '../domain/errors.js';
 import type { CredentialRepository } from '../repositories/credential-repository.js';
-import type { IdentityRepository } from '../repositories/identity-repository.js';
+import type { IdentityRepository, ProjectRow } from '../repositories/identity-repository.js';
 import { LoginThrottle } from '../security/login-throttle.js';
 import { verifyPassword } from '../security/password.js';
 import type { SecretBox } from '../security/secret-box.js';
@@ -22,6 +22,7 @@ export interface Principal {
 export interface PasswordLogin {
   user: { name?: string; id?: string; domainName?: string; domainId?: string };
   password: string;
+  /** Empty: the user's first project (openhss). */
   scope: { projectId?: string; projectName?: string };
 }
 
@@ -82,16 +83,47 @@ export class AuthService {
         : undefined;
     if (!user || (domain && user.domainId !== domain.id) || !(await verifyPassword(login.password, user.passwordHash))) throw unauthenticated(WRONG_LOGIN);
     if (!user.enabled) throw unauthenticated('The user is disabled');
-    const project = await this.identity.findProject(user.domainId, {
-      ...(login.scope.projectId !== undefined ? { id: login.scope.projectId } : {}),
-      ...(login.scope.projectName !== undefined ? { name: login.scope.projectName } : {}),
-    });
+    const unscoped = login.scope.projectId === undefined && login.scope.projectName === undefined;
+    const project = unscoped
+      ? (await this.identity.projectsOfUser(user.id))[0]
+      : await this.identity.findProject(user.domainId, {
+          ...(login.scope.projectId !== undefined ? { id: login.scope.projectId } : {}),
+          ...(login.scope.projectName !== undefined ? { name: login.scope.projectName } : {}),
+        });
     if (!project || !(await this.identity.isProjectMember(user.id, project.id))) throw unauthenticated('The user has no access to the requested project');
     return this.issueFor(user.id, project.id, ['password']);
   }
 
+  /**
+   * Keystone's re-scope (`methods: ["token"]`): a token for the same user in
+   * another project the user belongs to, expiring when the given token does,
+   * so re-scoping never extends a sign-in. An unknown project is refused like
+   * one the user is not in.
+   */
+  async rescope(token: string, scope: { projectId?: string; projectName?: string }): Promise<IssuedToken> {
+    const check = this.tokens.verify(token, this.now());
+    if (!check.ok) {
+      if (check.reason === 'expired') throw new DomainError('token-expired', 'The token has expired; request a new one');
+      throw unauthenticated('Incorrect IAM authentication information: token verification failed');
+    }
+    const claims = check.claims;
+    const project = await this.identity.findProject(claims.domainId, {
+      ...(scope.projectId !== undefined ? { id: scope.projectId } : {}),
+      ...(scope.projectName !== undefined ? { name: scope.projectName } : {}),
+    });
+    if (!project || !(await this.identity.isProjectMember(claims.sub, project.id))) {
+      throw forbidden(`Insufficient permissions: the user is not a member of project ${scope.projectId ?? scope.projectName}`);
+    }
+    return this.issueFor(claims.sub, project.id, ['token'], { expiresAt: claims.exp });
+  }
+
+  /** The projects the caller's user belongs to (Keystone's "projects available to the token's user"). */
+  async projectsOf(principal: Principal): Promise<ProjectRow[]> {
+    return this.identity.projectsOfUser(principal.userId);
+  }
+
   /** Issues a token without a password: for the operator's CLI, which already holds the data directory. */
-  async issueFor(userId: string, projectId: string, methods: string[]): Promise<IssuedToken> {
+  async issueFor(userId: string, projectId: string, methods: string[], options: { expiresAt?: number } = {}): Promise<IssuedToken> {
     const user = await this.identity.findUserById(userId);
     if (!user || !user.enabled) throw unauthenticated('The user does not exist or is disabled');
     const domain = await this.identity.findDomainById(user.domainId);
@@ -108,7 +140,7 @@ export class AuthService {
       eps: await this.identity.grantedEnterpriseProjects(user.id),
       methods,
       iat,
-      exp: iat + this.tokenTtlMs,
+      exp: Math.min(iat + this.tokenTtlMs, options.expiresAt ?? Infinity),
     };
     return { token: this.tokens.sign(claims), claims };
   }

@@ -8,6 +8,7 @@ import * as commonTasks from './0006_common_tasks.js';
 import * as imageFidelity from './0007_image_fidelity.js';
 import * as hostMatchedGeneration from './0008_host_matched_generation.js';
 import * as hostMatchGap from './0009_host_match_gap.js';
+import * as consoleOverview from './0010_console_overview.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_image_fidelity': imageFidelity,
   '0008_host_matched_generation': hostMatchedGeneration,
   '0009_host_match_gap': hostMatchGap,
+  '0010_console_overview': consoleOverview,
 };
