@@ -29,6 +29,32 @@ export interface ResourceCounts {
   meanMs: number | null;
 }
 
+/** What a task's results are filtered on. */
+export interface ResultFilter {
+  resourceId?: string;
+  category?: string;
+  status?: string;
+  severity?: string;
+  checkId?: string;
+  /** The Kubernetes object (or '' kind/namespace/name for a Dockerfile or a cluster-wide result). */
+  object?: { kind: string; namespace: string; name: string };
+}
+
+interface GroupCounts {
+  total: number;
+  /** Failed and not suppressed. */
+  failed: number;
+  passed: number;
+  notEvaluated: number;
+  suppressed: number;
+  failedBySeverity: { critical: number; high: number; medium: number; low: number };
+}
+
+/** A task's results counted by rule or by object. */
+export type ResultGroupRow =
+  | ({ kind: 'rule'; checkId: string; category: string; severity: string; title: string; objects: number } & GroupCounts)
+  | ({ kind: 'resource'; resourceId: string; resourceName: string; object: { kind: string; namespace: string; name: string }; file: string; rules: number } & GroupCounts);
+
 /** What ListTaskResources filters on. */
 export interface ResourceFilter {
   scanStatuses?: ResourceScanStatus[];
@@ -252,15 +278,99 @@ export class CommonTaskRepository {
     });
   }
 
-  async results(taskId: string, filter: { resourceId?: string; category?: string; status?: string; severity?: string }, page: { offset: number; limit: number }): Promise<{ total: number; results: CommonTaskResultsTable[] }> {
+  async results(taskId: string, filter: ResultFilter, page: { offset: number; limit: number }): Promise<{ total: number; results: CommonTaskResultsTable[] }> {
+    const q = this.filteredResults(taskId, filter);
+    const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const results = await q.selectAll().orderBy('resource_id').orderBy('seq').offset(page.offset).limit(page.limit).execute();
+    return { total: Number(n), results };
+  }
+
+  private filteredResults(taskId: string, filter: ResultFilter) {
     let q = this.db.selectFrom('common_task_results').where('task_id', '=', taskId);
     if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);
     if (filter.category) q = q.where('category', '=', filter.category);
     if (filter.status) q = q.where('status', '=', filter.status);
     if (filter.severity) q = q.where('severity', '=', filter.severity);
-    const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const results = await q.selectAll().orderBy('resource_id').orderBy('seq').offset(page.offset).limit(page.limit).execute();
-    return { total: Number(n), results };
+    if (filter.checkId !== undefined) q = q.where('check_id', '=', filter.checkId);
+    if (filter.object) q = q.where('resource_kind', '=', filter.object.kind).where('resource_namespace', '=', filter.object.namespace).where('resource_name', '=', filter.object.name);
+    return q;
+  }
+
+  /**
+   * A task's results counted by rule (check id and category) or by object
+   * (the scanned cluster or file and the Kubernetes object or Dockerfile in
+   * it), most failures first, a page of groups at a time.
+   */
+  async resultGroups(taskId: string, by: 'rule' | 'resource', filter: ResultFilter, page: { offset: number; limit: number }): Promise<{ total: number; groups: ResultGroupRow[] }> {
+    const base = this.filteredResults(taskId, filter);
+    const open = sql<number>`sum(case when status = 'failed' and suppressed = 0 then 1 else 0 end)`;
+    const counts = [
+      sql<number>`count(*)`.as('total'),
+      open.as('failed'),
+      sql<number>`sum(case when status = 'passed' then 1 else 0 end)`.as('passed'),
+      sql<number>`sum(case when status = 'not_evaluated' then 1 else 0 end)`.as('not_evaluated'),
+      sql<number>`sum(case when suppressed = 1 then 1 else 0 end)`.as('suppressed'),
+      ...(['critical', 'high', 'medium', 'low'] as const).map((s) => sql<number>`sum(case when status = 'failed' and suppressed = 0 and lower(severity) = ${s} then 1 else 0 end)`.as(`failed_${s}`)),
+    ];
+    const num = (v: unknown) => Number(v ?? 0);
+    const countsOf = (r: Record<string, unknown>) => ({
+      total: num(r.total),
+      failed: num(r.failed),
+      passed: num(r.passed),
+      notEvaluated: num(r.not_evaluated),
+      suppressed: num(r.suppressed),
+      failedBySeverity: { critical: num(r.failed_critical), high: num(r.failed_high), medium: num(r.failed_medium), low: num(r.failed_low) },
+    });
+    if (by === 'rule') {
+      const grouped = base.groupBy(['check_id', 'category']);
+      const { n } = await this.db.selectFrom(grouped.select(['check_id', 'category']).as('g')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = await grouped
+        .select(['check_id', 'category', sql<string>`max(severity)`.as('severity'), sql<string>`max(title)`.as('title'), ...counts])
+        .select(sql<number>`count(distinct resource_id || '/' || resource_kind || '/' || resource_namespace || '/' || resource_name)`.as('objects'))
+        .orderBy(open, 'desc')
+        .orderBy('check_id')
+        .orderBy('category')
+        .offset(page.offset)
+        .limit(page.limit)
+        .execute();
+      return {
+        total: Number(n),
+        groups: rows.map((r) => ({ kind: 'rule' as const, checkId: r.check_id, category: r.category, severity: r.severity, title: r.title, objects: num(r.objects), ...countsOf(r) })),
+      };
+    }
+    const keys = ['resource_id', 'resource_kind', 'resource_namespace', 'resource_name'] as const;
+    const grouped = base.groupBy([...keys]);
+    const { n } = await this.db.selectFrom(grouped.select([...keys]).as('g')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await grouped
+      .select([...keys, sql<string>`max(file)`.as('file'), ...counts])
+      .select(sql<number>`count(distinct check_id)`.as('rules'))
+      .orderBy(open, 'desc')
+      .orderBy('resource_id')
+      .orderBy('resource_kind')
+      .orderBy('resource_namespace')
+      .orderBy('resource_name')
+      .offset(page.offset)
+      .limit(page.limit)
+      .execute();
+    // The scanned cluster's or file's name, for every group of the page.
+    const ids = [...new Set(rows.map((r) => r.resource_id))];
+    const names = new Map(
+      ids.length === 0
+        ? []
+        : (await this.db.selectFrom('common_task_resources').select(['resource_id', 'resource_name']).where('task_id', '=', taskId).where('resource_id', 'in', ids).execute()).map((r) => [r.resource_id, r.resource_name] as const),
+    );
+    return {
+      total: Number(n),
+      groups: rows.map((r) => ({
+        kind: 'resource' as const,
+        resourceId: r.resource_id,
+        resourceName: names.get(r.resource_id) ?? '',
+        object: { kind: r.resource_kind, namespace: r.resource_namespace, name: r.resource_name },
+        file: r.file,
+        rules: num(r.rules),
+        ...countsOf(r),
+      })),
+    };
   }
 
   async statistics(projectId: string, taskType: CommonTaskType, enterpriseProjectIds: string[] | null): Promise<{ total: number; running: number; lastStart: number | null }> {

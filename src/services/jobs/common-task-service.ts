@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommonTaskResourcesTable, CommonTasksTable } from '../../db/schema.js';
 import type { ClusterScanType, CommonTaskType, IacFileType, ResourceOutcome, ResourceScanStatus, TaskResult, TriggerType } from '../../domain/common-task.js';
 import { invalidParameter, notFound } from '../../domain/errors.js';
-import type { CommonTaskFilter, CommonTaskRepository, ResourceCounts, ResourceFilter, TaskResourceRow } from '../../repositories/common-task-repository.js';
+import type { CommonTaskFilter, CommonTaskRepository, ResourceCounts, ResourceFilter, ResultFilter, TaskResourceRow } from '../../repositories/common-task-repository.js';
 import type { IacFileRepository } from '../../repositories/iac-file-repository.js';
 import type { ClusterService } from './cluster-service.js';
 
@@ -197,9 +197,15 @@ export class CommonTaskService {
     return { view, ...(await this.tasks.resources(taskId, filter, page)) };
   }
 
-  async results(projectId: string, taskId: string, filter: { resourceId?: string; category?: string; status?: string; severity?: string }, page: { offset: number; limit: number }) {
+  async results(projectId: string, taskId: string, filter: ResultFilter, page: { offset: number; limit: number }) {
     await this.get(projectId, taskId);
     return this.tasks.results(taskId, filter, page);
+  }
+
+  /** A task's results counted by rule or by object (see CommonTaskRepository.resultGroups). */
+  async resultGroups(projectId: string, taskId: string, by: 'rule' | 'resource', filter: ResultFilter, page: { offset: number; limit: number }) {
+    await this.get(projectId, taskId);
+    return this.tasks.resultGroups(taskId, by, filter, page);
   }
 
   /**

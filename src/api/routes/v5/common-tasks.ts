@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CLUSTER_SCAN_TYPES, COMMON_TASK_STATUSES, COMMON_TASK_TYPES, IAC_FILE_TYPES, RESOURCE_SCAN_STATUSES, RESULT_CATEGORIES, TRIGGER_TYPES, type ClusterScanType, type ResourceScanStatus, type CommonTaskType, type IacFileType } from '../../../domain/common-task.js';
 import { resolveEnterpriseScope } from '../../../services/enterprise-scope.js';
 import type { CommonTaskService, CreateTaskRequest, TaskView } from '../../../services/jobs/common-task-service.js';
+import type { ResultFilter } from '../../../repositories/common-task-repository.js';
 import { EnterpriseProjectQuery, Epoch, ListOf, PagingQuery, ProjectIdParams, RegionHeader, StringEnum, standardErrors } from '../../schemas/common.js';
 import { pageOf } from '../../schemas/paging.js';
 
@@ -97,6 +98,50 @@ const IacScanData = Type.Object({
 });
 
 const TaskParams = Type.Object({ ...ProjectIdParams.properties, task_id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Filters of a job's results and of their groups. */
+const ResultQuery = {
+  resource_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  category: Type.Optional(StringEnum(RESULT_CATEGORIES)),
+  status: Type.Optional(StringEnum(['failed', 'passed', 'not_evaluated'] as const)),
+  severity: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+  check_id: Type.Optional(Type.String({ maxLength: 128, description: 'openhss: the rule id or vulnerability id' })),
+  resource_kind: Type.Optional(Type.String({ maxLength: 64, description: 'openhss: with resource_namespace and resource_name, the Kubernetes object ("" for a Dockerfile or a cluster-wide result)' })),
+  resource_namespace: Type.Optional(Type.String({ maxLength: 256 })),
+  resource_name: Type.Optional(Type.String({ maxLength: 512 })),
+};
+
+interface ResultFilterQuery {
+  resource_id?: string;
+  category?: string;
+  status?: string;
+  severity?: string;
+  check_id?: string;
+  resource_kind?: string;
+  resource_namespace?: string;
+  resource_name?: string;
+}
+
+function resultFilterOf(q: ResultFilterQuery): ResultFilter {
+  const objectGiven = q.resource_kind !== undefined || q.resource_namespace !== undefined || q.resource_name !== undefined;
+  return {
+    ...(q.resource_id ? { resourceId: q.resource_id } : {}),
+    ...(q.category ? { category: q.category } : {}),
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.severity ? { severity: q.severity } : {}),
+    ...(q.check_id !== undefined ? { checkId: q.check_id } : {}),
+    ...(objectGiven ? { object: { kind: q.resource_kind ?? '', namespace: q.resource_namespace ?? '', name: q.resource_name ?? '' } } : {}),
+  };
+}
+
+const GroupCounts = {
+  total_num: Type.Integer({ description: 'Results in the group' }),
+  failed_num: Type.Integer({ description: 'Failed and not suppressed' }),
+  passed_num: Type.Integer(),
+  not_evaluated_num: Type.Integer(),
+  suppressed_num: Type.Integer(),
+  failed_by_severity: Type.Object({ critical: Type.Integer(), high: Type.Integer(), medium: Type.Integer(), low: Type.Integer() }),
+};
 
 /** HSS's common task framework: the jobs list (seed 2), CreateTask, ListTaskResources, RetryTask, task statistics, and openhss's results view. */
 export const commonTaskRoutes =
@@ -371,10 +416,7 @@ export const commonTaskRoutes =
           querystring: Type.Object({
             ...EnterpriseProjectQuery,
             ...PagingQuery,
-            resource_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-            category: Type.Optional(StringEnum(RESULT_CATEGORIES)),
-            status: Type.Optional(StringEnum(['failed', 'passed', 'not_evaluated'] as const)),
-            severity: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+            ...ResultQuery,
           }),
           headers: RegionHeader,
           response: {
@@ -405,12 +447,7 @@ export const commonTaskRoutes =
       async (request) => {
         const q = request.query;
         resolveEnterpriseScope(request.principal!, q.enterprise_project_id);
-        const { total, results } = await tasks.results(
-          request.params.project_id,
-          request.params.task_id,
-          { ...(q.resource_id ? { resourceId: q.resource_id } : {}), ...(q.category ? { category: q.category } : {}), ...(q.status ? { status: q.status } : {}), ...(q.severity ? { severity: q.severity } : {}) },
-          pageOf(q),
-        );
+        const { total, results } = await tasks.results(request.params.project_id, request.params.task_id, resultFilterOf(q), pageOf(q));
         return {
           total_num: total,
           data_list: results.map((r) => ({
@@ -431,6 +468,82 @@ export const commonTaskRoutes =
             suppress_reason: r.suppress_reason,
             detail: JSON.parse(r.detail) as Record<string, unknown>,
           })),
+        };
+      },
+    );
+    app.get(
+      '/v5/:project_id/common/tasks/:task_id/result-groups',
+      {
+        schema: {
+          operationId: 'OpenhssListTaskResultGroups',
+          summary: "openhss: a job's findings counted by rule (group_by=rule) or by object (group_by=resource: the scanned cluster or file and the Kubernetes object in it), most failures first",
+          description:
+            'The filters are those of OpenhssListTaskResults. A group counts its results: failed (not suppressed) in all and by severity, passed, not evaluated and suppressed. A rule group says how many objects it applies to; an object group how many rules. List a group\'s results with OpenhssListTaskResults and check_id, or resource_id with resource_kind, resource_namespace and resource_name.',
+          tags: ['Jobs'],
+          params: TaskParams,
+          querystring: Type.Object({
+            ...EnterpriseProjectQuery,
+            ...PagingQuery,
+            group_by: StringEnum(['rule', 'resource'] as const),
+            ...ResultQuery,
+          }),
+          headers: RegionHeader,
+          response: {
+            200: Type.Object({
+              total_num: Type.Integer({ description: 'Groups' }),
+              rule_list: Type.Optional(
+                Type.Array(
+                  Type.Object({ check_id: Type.String(), category: StringEnum(RESULT_CATEGORIES), severity: Type.String(), title: Type.String(), object_num: Type.Integer({ description: 'Objects the rule has results for' }), ...GroupCounts }),
+                  { description: 'group_by=rule' },
+                ),
+              ),
+              resource_list: Type.Optional(
+                Type.Array(
+                  Type.Object({
+                    resource_id: Type.String({ description: 'The scanned cluster or file' }),
+                    resource_name: Type.String({ description: "The cluster's or file's name" }),
+                    object_kind: Type.String(),
+                    object_namespace: Type.String(),
+                    object_name: Type.String(),
+                    file: Type.String(),
+                    rule_num: Type.Integer({ description: 'Rules and vulnerabilities with results for the object' }),
+                    ...GroupCounts,
+                  }),
+                  { description: 'group_by=resource' },
+                ),
+              ),
+            }),
+            ...standardErrors,
+          },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        resolveEnterpriseScope(request.principal!, q.enterprise_project_id);
+        const { total, groups } = await tasks.resultGroups(request.params.project_id, request.params.task_id, q.group_by, resultFilterOf(q), pageOf(q));
+        const counts = (g: (typeof groups)[number]) => ({
+          total_num: g.total,
+          failed_num: g.failed,
+          passed_num: g.passed,
+          not_evaluated_num: g.notEvaluated,
+          suppressed_num: g.suppressed,
+          failed_by_severity: g.failedBySeverity,
+        });
+        if (q.group_by === 'rule') {
+          return {
+            total_num: total,
+            rule_list: groups.flatMap((g) =>
+              g.kind === 'rule' ? [{ check_id: g.checkId, category: g.category as (typeof RESULT_CATEGORIES)[number], severity: g.severity, title: g.title, object_num: g.objects, ...counts(g) }] : [],
+            ),
+          };
+        }
+        return {
+          total_num: total,
+          resource_list: groups.flatMap((g) =>
+            g.kind === 'resource'
+              ? [{ resource_id: g.resourceId, resource_name: g.resourceName, object_kind: g.object.kind, object_namespace: g.object.namespace, object_name: g.object.name, file: g.file, rule_num: g.rules, ...counts(g) }]
+              : [],
+          ),
         };
       },
     );
