@@ -49,6 +49,8 @@ import { localImageRoutes } from './routes/v5/local-images.js';
 import { agentImageRoutes } from './routes/agent/agent-images.js';
 import type { VulnDbUpdater } from '../services/vulndb-updater.js';
 import { vulnerabilityDbRoutes } from './routes/v5/vulnerability-db.js';
+import { consoleFactsRoutes } from './routes/v5/console-facts.js';
+import type { ConsoleFactsService } from '../services/console-facts-service.js';
 
 /** The use cases the routes call; the runtime's services, or a test's. */
 export interface AppServices {
@@ -69,6 +71,7 @@ export interface AppServices {
   iacFiles: IacFileService;
   jobSchedules: JobScheduler;
   vulnDbUpdater: VulnDbUpdater;
+  consoleFacts: ConsoleFactsService;
 }
 
 export interface AppDependencies {
@@ -189,5 +192,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(localImageRoutes(services.localImages));
   await app.register(agentImageRoutes(services.localImages));
   await app.register(vulnerabilityDbRoutes(services.vulnDbUpdater));
+  await app.register(consoleFactsRoutes(services.consoleFacts));
   return app;
 }

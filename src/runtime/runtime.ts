@@ -59,6 +59,7 @@ import { FileLayerCache } from '../scan/layer-cache.js';
 import { analyzers } from '../inventory/registry.js';
 import { ImageLocalRefRepository } from '../repositories/image-local-ref-repository.js';
 import { LocalImageService } from '../services/images/local-image-service.js';
+import { ConsoleFactsService } from '../services/console-facts-service.js';
 
 /** Everything the routes call (AppServices), and what only workers and the CLI use besides. */
 export interface Services extends AppServices {
@@ -189,6 +190,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     iacFiles: new IacFileService(iacFileRepo, now),
     jobSchedules: new JobScheduler(new JobScheduleRepository(db), commonTasks, imageScans, now),
     vulnDbUpdater: new VulnDbUpdater(vulnDb, config.vulndb, now),
+    consoleFacts: new ConsoleFactsService(db, vulnDb, new HostInventoryRepository(db)),
   };
   return {
     config,
