@@ -49,6 +49,8 @@ import { localImageRoutes } from './routes/v5/local-images.js';
 import { agentImageRoutes } from './routes/agent/agent-images.js';
 import type { VulnDbUpdater } from '../services/vulndb-updater.js';
 import { vulnerabilityDbRoutes } from './routes/v5/vulnerability-db.js';
+import type { AccountService } from '../services/account-service.js';
+import { accountRoutes } from './routes/account.js';
 import { consoleFactsRoutes } from './routes/v5/console-facts.js';
 import type { ConsoleFactsService } from '../services/console-facts-service.js';
 
@@ -71,6 +73,7 @@ export interface AppServices {
   iacFiles: IacFileService;
   jobSchedules: JobScheduler;
   vulnDbUpdater: VulnDbUpdater;
+  accounts: AccountService;
   consoleFacts: ConsoleFactsService;
 }
 
@@ -191,7 +194,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(registryRoutes(services.registries));
   await app.register(localImageRoutes(services.localImages));
   await app.register(agentImageRoutes(services.localImages));
-  await app.register(vulnerabilityDbRoutes(services.vulnDbUpdater));
+  await app.register(vulnerabilityDbRoutes(services.vulnDbUpdater, services.accounts));
+  await app.register(accountRoutes(services.accounts));
   await app.register(consoleFactsRoutes(services.consoleFacts));
   return app;
 }

@@ -29,6 +29,11 @@ export class IdentityRepository {
     return this.db.selectFrom('domains').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
   }
 
+  async domainCreatedAt(id: string): Promise<number> {
+    const row = await this.db.selectFrom('domains').select('created_at').where('id', '=', id).executeTakeFirst();
+    return Number(row?.created_at ?? 0);
+  }
+
   async insertProject(project: ProjectRow, now: number): Promise<void> {
     await this.db.insertInto('projects').values({ id: project.id, domain_id: project.domainId, name: project.name, created_at: now }).execute();
   }
@@ -65,7 +70,7 @@ export class IdentityRepository {
       .select(['id', 'domain_id as domainId', 'name', 'enabled', 'description', 'created_at as createdAt'])
       .where('domain_id', '=', domainId)
       .orderBy('created_at')
-      .orderBy('id')
+      .orderBy('name')
       .execute();
     return rows.map((r) => ({ ...r, enabled: r.enabled === 1, createdAt: Number(r.createdAt) }));
   }
@@ -125,7 +130,7 @@ export class IdentityRepository {
       .select(['id', 'name', 'description', 'created_at as createdAt', 'updated_at as updatedAt'])
       .where('domain_id', '=', domainId);
     if (ids !== null) q = q.where('id', 'in', [...ids]);
-    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    const rows = await q.orderBy('created_at').orderBy('name').execute();
     return rows.map((r) => ({ ...r, createdAt: Number(r.createdAt), updatedAt: Number(r.updatedAt ?? r.createdAt) }));
   }
 

@@ -59,6 +59,7 @@ import { FileLayerCache } from '../scan/layer-cache.js';
 import { analyzers } from '../inventory/registry.js';
 import { ImageLocalRefRepository } from '../repositories/image-local-ref-repository.js';
 import { LocalImageService } from '../services/images/local-image-service.js';
+import { AccountService } from '../services/account-service.js';
 import { ConsoleFactsService } from '../services/console-facts-service.js';
 
 /** Everything the routes call (AppServices), and what only workers and the CLI use besides. */
@@ -190,6 +191,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     iacFiles: new IacFileService(iacFileRepo, now),
     jobSchedules: new JobScheduler(new JobScheduleRepository(db), commonTasks, imageScans, now),
     vulnDbUpdater: new VulnDbUpdater(vulnDb, config.vulndb, now),
+    accounts: new AccountService(identityRepo, credentialRepo, new IdentityService(identityRepo, credentialRepo, secrets, now), now),
     consoleFacts: new ConsoleFactsService(db, vulnDb, new HostInventoryRepository(db)),
   };
   return {

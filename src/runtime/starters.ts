@@ -23,4 +23,7 @@ export function wireStarters(runtime: Runtime, queue: JobQueue): void {
   services.imageScans.useStarter(async (taskId, assetId) => {
     await queue.enqueue('imagescan.image', { taskId, assetId }, { maxAttempts: 3 });
   });
+  services.vulnDbUpdater.useStarter((singletonKey) =>
+    queue.enqueue('vulndb.update', { reason: 'requested' }, { singletonKey, maxAttempts: 1, leaseMs: 30 * 60_000 }),
+  );
 }

@@ -67,11 +67,11 @@ export class IdentityService {
     return project;
   }
 
-  async createEnterpriseProject(domainName: string, name: string): Promise<{ id: string; name: string }> {
+  async createEnterpriseProject(domainName: string, name: string, description = ''): Promise<{ id: string; name: string }> {
     checkName('enterprise_project', name);
     const domain = await this.requireDomain(domainName);
     if (await this.identity.findEnterpriseProject(domain.id, name)) throw conflict(`Enterprise project ${name} already exists`);
-    const ep = { id: crypto.randomUUID(), domainId: domain.id, name };
+    const ep = { id: crypto.randomUUID(), domainId: domain.id, name, description };
     await this.identity.insertEnterpriseProject(ep, this.now());
     return { id: ep.id, name };
   }
@@ -83,6 +83,7 @@ export class IdentityService {
     projectIds?: string[];
     projectNames?: string[];
     enterpriseProjects?: string[];
+    description?: string;
   }): Promise<UserRow> {
     checkName('user', input.userName);
     if (input.password.length < 8) throw invalidParameter('password', 'password must be at least 8 characters');
@@ -97,7 +98,7 @@ export class IdentityService {
       if (!ep) throw notFound(`Enterprise project ${ref} does not exist`);
       eps.push(ep.id);
     }
-    const user: UserRow = { id: newHexId(), domainId: domain.id, name: input.userName, passwordHash: await hashPassword(input.password), enabled: true };
+    const user: UserRow = { id: newHexId(), domainId: domain.id, name: input.userName, passwordHash: await hashPassword(input.password), enabled: true, description: input.description ?? '' };
     await this.identity.insertUser(user, this.now());
     for (const project of projects) await this.identity.addProjectMember(user.id, project.id);
     for (const ep of eps) await this.identity.grantEnterpriseProject(user.id, ep);

@@ -47,8 +47,15 @@ export interface VulnDbOverview {
 /** What the scheduler tick did. */
 export type UpdateTick = { action: 'off' | 'not-due' | 'queued' | 'already-queued' } | { action: 'ran-locally'; result: RefreshResult | 'busy' };
 
+/** Queues one update job now under the given singleton key; the job id, or null when that key was taken. */
+export type VulnDbUpdateStarter = (singletonKey: string) => Promise<string | null>;
+
+/** Updates asked for by hand share a key per minute: repeated clicks queue one job. */
+const REQUEST_SLOT_MS = 60_000;
+
 export class VulnDbUpdater {
   private readonly sources: () => FeedSource[];
+  private starter: VulnDbUpdateStarter | undefined;
   private dispatcher: Dispatcher | undefined;
   /** When this process first found its copy due with the interval's job already taken. */
   private dueSince: number | undefined;
@@ -72,6 +79,20 @@ export class VulnDbUpdater {
     const checkedAt = this.checkedAt(status, update);
     const stale = status.demo === true || checkedAt === null || (this.intervalMs > 0 && this.now() - checkedAt >= this.intervalMs);
     return { status, update, updateIntervalHours: this.options.updateIntervalHours, checkedAt, stale };
+  }
+
+  useStarter(starter: VulnDbUpdateStarter): void {
+    this.starter = starter;
+  }
+
+  /**
+   * "Update now": queues the update job for a worker (the one that serves
+   * scheduled updates). Requests within the same minute share one job;
+   * `jobId` is null for the repeats.
+   */
+  async requestUpdate(): Promise<{ jobId: string | null }> {
+    if (!this.starter) throw new Error('this process cannot queue jobs');
+    return { jobId: await this.starter(`vulndb.update:requested:${Math.floor(this.now() / REQUEST_SLOT_MS)}`) };
   }
 
   /** The singleton key of the interval `now` falls in. */
