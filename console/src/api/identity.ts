@@ -48,7 +48,8 @@ export function signInWithPassword(input: { account: string; userName: string; p
   return issue({
     auth: {
       identity: { methods: ['password'], password: { user: { name: input.userName.trim(), password: input.password, domain: { name: input.account.trim() } } } },
-      ...(project ? { scope: { project: { name: project } } } : { scope: { project: { name: 'default' } } }),
+      // Without a project the server scopes the token to the user's first project; the header's switcher changes it.
+      ...(project ? { scope: { project: { name: project } } } : {}),
     },
   });
 }
