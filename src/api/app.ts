@@ -51,6 +51,8 @@ import type { VulnDbUpdater } from '../services/vulndb-updater.js';
 import { vulnerabilityDbRoutes } from './routes/v5/vulnerability-db.js';
 import type { AccountService } from '../services/account-service.js';
 import { accountRoutes } from './routes/account.js';
+import type { OverviewService } from '../services/overview-service.js';
+import { overviewRoutes } from './routes/v5/overview.js';
 import { consoleFactsRoutes } from './routes/v5/console-facts.js';
 import type { ConsoleFactsService } from '../services/console-facts-service.js';
 
@@ -74,6 +76,7 @@ export interface AppServices {
   jobSchedules: JobScheduler;
   vulnDbUpdater: VulnDbUpdater;
   accounts: AccountService;
+  overview: OverviewService;
   consoleFacts: ConsoleFactsService;
 }
 
@@ -196,6 +199,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(agentImageRoutes(services.localImages));
   await app.register(vulnerabilityDbRoutes(services.vulnDbUpdater, services.accounts));
   await app.register(accountRoutes(services.accounts));
+  await app.register(overviewRoutes(services.overview));
   await app.register(consoleFactsRoutes(services.consoleFacts));
   return app;
 }

@@ -8,6 +8,7 @@ import type { ImageContentService } from '../services/images/image-content-servi
 import type { CommonTaskService } from '../services/jobs/common-task-service.js';
 import type { RegistryService } from '../services/images/registry-service.js';
 import { logVulnDbUpdate, type VulnDbUpdater } from '../services/vulndb-updater.js';
+import type { OverviewService } from '../services/overview-service.js';
 
 export interface HandlerDependencies {
   logger: Logger;
@@ -19,6 +20,7 @@ export interface HandlerDependencies {
   commonTasks: CommonTaskService;
   registries: RegistryService;
   vulnDbUpdater: VulnDbUpdater;
+  overview: OverviewService;
 }
 
 /**
@@ -26,6 +28,8 @@ export interface HandlerDependencies {
  * kind to ./kinds.ts and one line here.
  */
 export function registerJobHandlers(queue: JobQueue, deps: HandlerDependencies): void {
+  // The overview's snapshot of the day follows what a job found; its failure never fails the job.
+  const snapshot = () => deps.overview.recordSnapshots().catch((err: unknown) => deps.logger.warn({ err }, 'overview snapshot not written'));
   queue.work('system.noop', async (job) => {
     const holdMs = Math.min(60_000, Math.max(0, job.payload.holdMs ?? 0));
     if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
@@ -33,6 +37,7 @@ export function registerJobHandlers(queue: JobQueue, deps: HandlerDependencies):
   });
   queue.work('vulscan.task', async (job) => {
     await deps.vulScans.runTask(job.payload.taskId);
+    await snapshot();
   });
   queue.work('imagescan.image', async (job) => {
     await deps.imageScans.runItem(job.payload.taskId, job.payload.assetId, job.signal);
@@ -49,6 +54,7 @@ export function registerJobHandlers(queue: JobQueue, deps: HandlerDependencies):
   queue.work('images.rematch', async (job) => {
     const images = await deps.imageContents.rematchStale();
     deps.logger.info({ jobId: job.id, images, reason: job.payload.reason }, 'stored image inventories re-matched');
+    await snapshot();
   });
   queue.work('export.run', async (job) => {
     await deps.exports.runTask(job.payload.taskId, job.attempt, job.payload.maxAttempts, job.signal);
@@ -65,5 +71,6 @@ export function registerJobHandlers(queue: JobQueue, deps: HandlerDependencies):
   queue.work('hosts.rematch', async (job) => {
     const { hosts } = await deps.matcher.rematchAll();
     deps.logger.info({ jobId: job.id, hosts, reason: job.payload.reason }, 'stored host inventories re-matched');
+    await snapshot();
   });
 }

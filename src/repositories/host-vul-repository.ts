@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/connect.js';
 import type { DB } from '../db/schema.js';
 import type { VulInfo } from '../domain/host-vul.js';
+import { batchChanges, DAY_MS, HOST_COUNT_COLUMNS, HOST_COUNT_SELECT, HOST_DAY_COUNT_ADD, HOST_DAY_COUNT_INSERT } from './host-vul-counts.js';
 
 const CHUNK = 500;
 
@@ -159,10 +160,25 @@ class PostgresBulkWriter implements BulkWriter {
           from unnest(${col(h, (x) => x.hostSeq)}::bigint[], ${col(h, (x) => x.matchedState)}::text[], ${col(h, (x) => x.matchGap ?? null)}::text[]) as s(host_seq, matched_state, match_gap)
           where hosts.seq = s.host_seq`.execute(tx);
       }
+      const { changed, perHost } = batchChanges(b);
+      if (changed.length > 0) await recountHosts(tx, changed);
+      if (perHost.length > 0) {
+        await sql`${sql.raw(HOST_DAY_COUNT_INSERT)} select h.project_id, h.enterprise_project_id, ${Math.floor(b.now / DAY_MS)}::bigint, sum(d.added), sum(d.gone)
+          from unnest(${col(perHost, (x) => x.hostSeq)}::bigint[], ${col(perHost, (x) => x.added)}::int[], ${col(perHost, (x) => x.gone)}::int[]) as d(host_seq, added, gone)
+          join hosts h on h.seq = d.host_seq group by h.project_id, h.enterprise_project_id ${sql.raw(HOST_DAY_COUNT_ADD)}`.execute(tx);
+      }
     });
   }
 
   close(): void {}
+}
+
+/** Recomputes the per-host counts (host-vul-counts.ts) of the given hosts from their rows. */
+async function recountHosts(db: Kysely<DB>, hostSeqs: number[]): Promise<void> {
+  for (let i = 0; i < hostSeqs.length; i += CHUNK) {
+    const seqs = hostSeqs.slice(i, i + CHUNK);
+    await sql`update hosts set (${sql.raw(HOST_COUNT_COLUMNS)}) = (${sql.raw(HOST_COUNT_SELECT)}) where seq in (${sql.join(seqs)})`.execute(db);
+  }
 }
 
 /** Host vulnerabilities: the rows matching writes, and the handling decisions users make on them. */
@@ -224,6 +240,8 @@ export class HostVulRepository {
           .executeTakeFirst();
         changed += Number(result.numUpdatedRows);
       }
+      // Handling moves findings between open and handled: the hosts' counts follow in the same transaction.
+      if (changed > 0) await recountHosts(tx, [...new Set(pairs.map((p) => p.hostSeq))]);
     });
     return changed;
   }

@@ -19,11 +19,11 @@ export class ImageContentRepository {
    * key (vulnerability, package name, version, path) is unchanged keep their
    * handling and first-seen time; rows no longer found are deleted.
    */
-  async save(content: ImageContentsTable, vuls: readonly ImageVulDraft[], now: number): Promise<void> {
+  async save(content: ImageContentsTable, vuls: readonly ImageVulDraft[], now: number, kevVulIds: readonly string[] = []): Promise<void> {
     await inTransaction(this.db, async (trx) => {
       await trx
         .insertInto('image_contents')
-        .values(content)
+        .values({ ...content, kev_vul_ids: JSON.stringify([...kevVulIds].sort()) })
         .onConflict((oc) => oc.columns(['project_id', 'image_digest']).doUpdateSet((eb) => ({
           image_id: eb.ref('excluded.image_id'),
           os_name: eb.ref('excluded.os_name'),
@@ -39,6 +39,7 @@ export class ImageContentRepository {
           medium_num: eb.ref('excluded.medium_num'),
           low_num: eb.ref('excluded.low_num'),
           unknown_num: eb.ref('excluded.unknown_num'),
+          kev_vul_ids: eb.ref('excluded.kev_vul_ids'),
         })))
         .execute();
       const existing = await trx
@@ -61,6 +62,7 @@ export class ImageContentRepository {
         };
       });
       for (let i = 0; i < rows.length; i += 200) await trx.insertInto('image_vuls').values(rows.slice(i, i + 200)).execute();
+      await recountImageDigest(trx, content.project_id, content.image_digest);
     });
   }
 
@@ -86,6 +88,51 @@ export class ImageContentRepository {
     const rows = await q.orderBy('project_id').orderBy('image_digest').limit(limit).execute();
     return rows.map((r) => ({ projectId: r.project_id, digest: r.image_digest }));
   }
+}
+
+const RANK: Record<string, number> = { unknown: 0, low: 1, medium: 2, high: 3, critical: 4 };
+const BY_RANK: Array<keyof ImageVulTotals> = ['unknown', 'low', 'medium', 'high', 'critical'];
+
+/**
+ * A digest's open vulnerabilities (any row unhandled) by their worst open
+ * severity, the vulnerabilities all of whose rows are handled, and its open
+ * KEV vulnerabilities: what the overview sums per image.
+ */
+export function openCountsOf(rows: ReadonlyArray<{ vul_id: string; severity: string; handle_status: string }>, kevVulIds: readonly string[]) {
+  const worstOpen = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const r of rows) {
+    seen.add(r.vul_id);
+    if (r.handle_status !== 'unhandled') continue;
+    const rank = RANK[r.severity] ?? 0;
+    if ((worstOpen.get(r.vul_id) ?? -1) < rank) worstOpen.set(r.vul_id, rank);
+  }
+  const open: ImageVulTotals = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
+  for (const rank of worstOpen.values()) open[BY_RANK[rank]!]++;
+  const kev = new Set(kevVulIds);
+  return { open, handled: seen.size - worstOpen.size, openKev: [...worstOpen.keys()].filter((id) => kev.has(id)).sort() };
+}
+
+/** Recomputes a digest's open counts from its rows (after a scan stored them, or handling changed). */
+export async function recountImageDigest(db: Kysely<DB>, projectId: string, digest: string): Promise<void> {
+  const content = await db.selectFrom('image_contents').select('kev_vul_ids').where('project_id', '=', projectId).where('image_digest', '=', digest).executeTakeFirst();
+  if (!content) return;
+  const rows = await db.selectFrom('image_vuls').select(['vul_id', 'severity', 'handle_status']).where('project_id', '=', projectId).where('image_digest', '=', digest).execute();
+  const { open, handled, openKev } = openCountsOf(rows, JSON.parse(content.kev_vul_ids) as string[]);
+  await db
+    .updateTable('image_contents')
+    .set({
+      open_critical_num: open.critical,
+      open_high_num: open.high,
+      open_medium_num: open.medium,
+      open_low_num: open.low,
+      open_unknown_num: open.unknown,
+      handled_num: handled,
+      open_kev_vul_ids: JSON.stringify(openKev),
+    })
+    .where('project_id', '=', projectId)
+    .where('image_digest', '=', digest)
+    .execute();
 }
 
 export const totalsOf = (c: Pick<ImageContentsTable, 'critical_num' | 'high_num' | 'medium_num' | 'low_num' | 'unknown_num'>): ImageVulTotals => ({

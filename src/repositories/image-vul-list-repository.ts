@@ -2,6 +2,8 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { DB, ImageVulsTable } from '../db/schema.js';
 import type { ImageVulType } from '../domain/image.js';
 import { whereImageAssets, type ImageAssetFilter } from './image-asset-repository.js';
+import { recountImageDigest } from './image-content-repository.js';
+import { inTransaction } from './transaction.js';
 
 export interface ImageVulFilter {
   vulId?: string;
@@ -73,13 +75,17 @@ export class ImageVulListRepository {
   /** Sets the handling of an image digest's vulnerabilities; returns how many rows changed. */
   async setHandleStatus(projectId: string, digests: readonly string[], vulIds: readonly string[], status: 'unhandled' | 'handled', now: number): Promise<number> {
     if (digests.length === 0 || vulIds.length === 0) return 0;
-    const r = await this.db
-      .updateTable('image_vuls')
-      .set({ handle_status: status, handled_at: status === 'handled' ? now : null })
-      .where('project_id', '=', projectId)
-      .where('image_digest', 'in', [...digests])
-      .where('vul_id', 'in', [...vulIds])
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return inTransaction(this.db, async (trx) => {
+      const r = await trx
+        .updateTable('image_vuls')
+        .set({ handle_status: status, handled_at: status === 'handled' ? now : null })
+        .where('project_id', '=', projectId)
+        .where('image_digest', 'in', [...digests])
+        .where('vul_id', 'in', [...vulIds])
+        .executeTakeFirst();
+      // The digests' open counts follow the handling, in the same transaction.
+      for (const digest of digests) await recountImageDigest(trx, projectId, digest);
+      return Number(r.numUpdatedRows);
+    });
   }
 }

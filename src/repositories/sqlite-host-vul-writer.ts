@@ -1,5 +1,6 @@
 import SQLite from 'better-sqlite3';
 import type { HostVulWrite } from './host-vul-repository.js';
+import { batchChanges, DAY_MS, HOST_COUNT_COLUMNS, HOST_COUNT_SELECT, HOST_DAY_COUNT_ADD, HOST_DAY_COUNT_INSERT } from './host-vul-counts.js';
 
 /**
  * Prepared statements on a connection of its own: a few hundred thousand
@@ -25,6 +26,8 @@ export function openSqliteHostVulWriter(file: string): { write(batch: HostVulWri
      on conflict (vul_id) do update set title = excluded.title, description = excluded.description, url = excluded.url, severity = excluded.severity,
        cvss_score = excluded.cvss_score, cve_ids = excluded.cve_ids, kev = excluded.kev, data_source = excluded.data_source, updated_at = excluded.updated_at`,
   );
+  const counts = db.prepare(`update hosts set (${HOST_COUNT_COLUMNS}) = (${HOST_COUNT_SELECT}) where seq = ?`);
+  const dayCounts = db.prepare(`${HOST_DAY_COUNT_INSERT} select project_id, enterprise_project_id, @day, @added, @gone from hosts where seq = @hostSeq ${HOST_DAY_COUNT_ADD}`);
   const write = db.transaction((b: HostVulWrite) => {
     for (const v of b.infos) info.run(v.vulId, v.seq, v.title, v.description, v.url, v.severity, v.cvssScore, JSON.stringify(v.cveIds), v.kev ? 1 : 0, v.dataSource, b.now);
     for (const a of b.affects) affect.run(a.seq, a.vulSeq, a.vulType, a.severity, a.packages, a.fingerprint);
@@ -32,6 +35,10 @@ export function openSqliteHostVulWriter(file: string): { write(batch: HostVulWri
     for (const u of b.updates) update.run(u.affectSeq, u.kind, u.status, u.handledFingerprint, u.clearRemark ? 1 : 0, u.hostSeq, u.vulSeq);
     for (const d of b.deletes) remove.run(d.hostSeq, d.vulSeq);
     for (const h of b.scanned) scanned.run(b.now, h.matchedState, h.matchedState, h.matchGap ?? null, h.hostSeq);
+    const { changed, perHost } = batchChanges(b);
+    for (const hostSeq of changed) counts.run(hostSeq);
+    const day = Math.floor(b.now / DAY_MS);
+    for (const h of perHost) dayCounts.run({ day, added: h.added, gone: h.gone, hostSeq: h.hostSeq });
   });
   return { write: (batch) => write(batch), close: () => db.close() };
 }

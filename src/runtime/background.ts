@@ -29,6 +29,8 @@ export async function startBackground(runtime: Runtime, queue: JobQueue, logger:
     async () => {
       for (const task of (await services.scheduler.tick()).created) logger.info(task, 'scheduled vulnerability scan created');
       for (const taskId of await services.jobSchedules.tick((scheduleId, err) => logger.warn({ scheduleId, err }, 'scheduled job not created'))) logger.info({ taskId }, 'scheduled job created');
+      // The overview's daily snapshot (its trend): written on the day's first tick, then kept current.
+      await services.overview.snapshotIfDue();
       runtime.vulnDb.refresh();
     },
     config.hosts.schedulerIntervalSeconds * 1000,

@@ -60,6 +60,8 @@ import { analyzers } from '../inventory/registry.js';
 import { ImageLocalRefRepository } from '../repositories/image-local-ref-repository.js';
 import { LocalImageService } from '../services/images/local-image-service.js';
 import { AccountService } from '../services/account-service.js';
+import { OverviewService } from '../services/overview-service.js';
+import { OverviewRepository } from '../repositories/overview-repository.js';
 import { ConsoleFactsService } from '../services/console-facts-service.js';
 
 /** Everything the routes call (AppServices), and what only workers and the CLI use besides. */
@@ -169,6 +171,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     { cluster: new ClusterScanRunnerImpl(vulnDb, imageAssetRepo, imageScans), iac: new IacScanRunnerImpl() },
     now,
   );
+  const vulnDbUpdater = new VulnDbUpdater(vulnDb, config.vulndb, now);
   const services: Services = {
     identity: new IdentityService(identityRepo, credentialRepo, secrets, now),
     auth: new AuthService(identityRepo, credentialRepo, secrets, tokens, config.security.tokenTtlSeconds * 1000, now),
@@ -190,7 +193,8 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     clusters,
     iacFiles: new IacFileService(iacFileRepo, now),
     jobSchedules: new JobScheduler(new JobScheduleRepository(db), commonTasks, imageScans, now),
-    vulnDbUpdater: new VulnDbUpdater(vulnDb, config.vulndb, now),
+    vulnDbUpdater,
+    overview: new OverviewService(new OverviewRepository(db), scanPolicies, vulnDbUpdater, now),
     accounts: new AccountService(identityRepo, credentialRepo, new IdentityService(identityRepo, credentialRepo, secrets, now), now),
     consoleFacts: new ConsoleFactsService(db, vulnDb, new HostInventoryRepository(db)),
   };

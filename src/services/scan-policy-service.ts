@@ -61,14 +61,16 @@ export class ScanPolicyService {
     const policy = await this.effective(projectId);
     // Hosts deleted since the policy was set are not counted.
     const totalHostNum = policy.scanRangeType === 'specific_host' ? (await this.hosts.findMany(projectId, { hostIds: policy.hostIds })).length : await this.hosts.count(projectId);
-    const next =
-      policy.status === 'open'
-        ? nextScanTime(
-            { period: policy.scanPeriod, dayPart: policy.dayPart, hour: policy.hourPart, minute: policy.minutePart, timezoneOffset: policy.timezoneOffset, anchor: policy.updatedAt },
-            this.now(),
-          )
-        : null;
-    return { ...policy, totalHostNum, nextScanTime: next ?? 0 };
+    return { ...policy, totalHostNum, nextScanTime: this.nextScanOf(policy) ?? 0 };
+  }
+
+  /** When the policy scans next; null when it is closed. */
+  nextScanOf(policy: VulScanPolicy): number | null {
+    if (policy.status !== 'open') return null;
+    return nextScanTime(
+      { period: policy.scanPeriod, dayPart: policy.dayPart, hour: policy.hourPart, minute: policy.minutePart, timezoneOffset: policy.timezoneOffset, anchor: policy.updatedAt },
+      this.now(),
+    );
   }
 
   /**

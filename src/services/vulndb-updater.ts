@@ -44,6 +44,18 @@ export interface VulnDbOverview {
   stale: boolean;
 }
 
+/** How current the DB is, from its meta entries and the update state only (no counting): for pages shown often. */
+export interface VulnDbFreshness {
+  demo: boolean;
+  builtAt: string | null;
+  ageSeconds: number | null;
+  stale: boolean;
+  updateIntervalHours: number;
+  lastSuccessAt: string | null;
+  lastAttemptAt: string | null;
+  lastError: string | null;
+}
+
 /** What the scheduler tick did. */
 export type UpdateTick = { action: 'off' | 'not-due' | 'queued' | 'already-queued' } | { action: 'ran-locally'; result: RefreshResult | 'busy' };
 
@@ -95,6 +107,24 @@ export class VulnDbUpdater {
     return { jobId: await this.starter(`vulndb.update:requested:${Math.floor(this.now() / REQUEST_SLOT_MS)}`) };
   }
 
+  freshness(): VulnDbFreshness {
+    const meta = this.provider.reader().meta();
+    const update = readUpdateState(this.provider.file);
+    const builtAt = meta.built_at ?? null;
+    const demo = meta.demo === 'true';
+    const checkedAt = this.checkedAt({ demo, ...(builtAt ? { builtAt } : {}) }, update);
+    return {
+      demo,
+      builtAt,
+      ageSeconds: builtAt ? Math.max(0, Math.round((this.now() - Date.parse(builtAt)) / 1000)) : null,
+      stale: demo || checkedAt === null || (this.intervalMs > 0 && this.now() - checkedAt >= this.intervalMs),
+      updateIntervalHours: this.options.updateIntervalHours,
+      lastSuccessAt: update.lastSuccessAt ?? null,
+      lastAttemptAt: update.lastAttemptAt ?? null,
+      lastError: update.lastError?.message ?? null,
+    };
+  }
+
   /** The singleton key of the interval `now` falls in. */
   slotKey(): string {
     return `vulndb.update:${Math.floor(this.now() / this.intervalMs)}`;
@@ -139,7 +169,7 @@ export class VulnDbUpdater {
     return { dispatcher: this.dispatcher, ...(this.options.mirrorUrl ? { baseUrl: this.options.mirrorUrl } : {}) };
   }
 
-  private checkedAt(status: VulnDbStatus, update: UpdateState): number | null {
+  private checkedAt(status: Pick<VulnDbStatus, 'demo' | 'builtAt'>, update: UpdateState): number | null {
     const times = [update.lastSuccessAt, status.demo ? null : status.builtAt].filter((t): t is string => !!t).map(Date.parse);
     return times.length > 0 ? Math.max(...times) : null;
   }

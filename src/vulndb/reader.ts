@@ -166,6 +166,12 @@ export class VulnDbReader {
     return rows.map((r) => toAdvisory(r, groupAliases(this.s.aliasesOf.all(r.uid) as AliasRow[]).get(r.uid)));
   }
 
+  /** The DB's meta entries (built_at, demo, schema_version…): a few rows, cheap to read on every request. */
+  meta(): Record<string, string> {
+    const rows = this.db.prepare('select key, value from meta').all() as Array<{ key: string; value: string }>;
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
   close(): void {
     this.db.close();
   }

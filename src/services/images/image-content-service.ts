@@ -23,6 +23,8 @@ export interface MatchedImage extends RecordedImage {
   inventory: InventoryDocument;
   generation: string;
   vuls: ImageVulDraft[];
+  /** The known-exploited (KEV) vulnerabilities among the findings. */
+  kevVulIds: string[];
   /** Why the image's OS packages could not be matched at all (an OS without advisory data); null when they were. */
   osGap: string | null;
 }
@@ -93,7 +95,8 @@ export class ImageContentService {
       if (!before || rank.indexOf(s) > rank.indexOf(before)) counted.set(v.vul_id, s);
     }
     for (const s of counted.values()) totals[s]++;
-    return { inventory, generation, vuls, totals, vulNum: counted.size, osGap };
+    const kevVulIds = [...new Set(findings.filter((f) => f.knownExploited).map((f) => f.id))];
+    return { inventory, generation, vuls, totals, vulNum: counted.size, osGap, kevVulIds };
   }
 
   /**
@@ -129,6 +132,7 @@ export class ImageContentService {
       },
       vuls,
       now,
+      matched.kevVulIds,
     );
     // An image whose OS packages could not be matched at all fails with the reason (its other findings are stored), never passes as clean.
     if (at.markScanned) await repos.assets.setScanStatusByDigest(projectId, digest, matched.osGap ? 'failed' : 'success', matched.osGap ? `OS packages not matched: ${matched.osGap}` : '', now);

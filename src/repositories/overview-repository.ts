@@ -1,0 +1,284 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+
+export interface HostTotals {
+  total: number;
+  vulnerable: number;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  handled: number;
+  kev: number;
+}
+
+export interface ImageTotals {
+  total: number;
+  vulnerable: number;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  unknown: number;
+  handled: number;
+}
+
+export interface DayRow {
+  day: number;
+  hostNew: number;
+  hostFixed: number;
+  snapshotAt: number | null;
+  host: { critical: number; high: number; medium: number; low: number; handled: number };
+  image: { critical: number; high: number; medium: number; low: number; handled: number };
+}
+
+const n = (v: unknown) => Number(v ?? 0);
+const sum = (column: string) => sql<number>`coalesce(sum(${sql.ref(column)}), 0)`;
+/** Open findings of a host or image row, from its kept counts. */
+const HOST_OPEN = sql`(h.vul_critical_num + h.vul_high_num + h.vul_medium_num + h.vul_low_num)`;
+const IMAGE_OPEN = sql`(c.open_critical_num + c.open_high_num + c.open_medium_num + c.open_low_num + c.open_unknown_num)`;
+
+/**
+ * The overview's reads: one row per host or image (their kept counts, see
+ * host-vul-counts.ts and image-content-repository.ts), the KEV counts the
+ * triggers keep, and the daily rows. Nothing here reads findings.
+ */
+export class OverviewRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async hostTotals(projectId: string, eps: readonly string[]): Promise<HostTotals> {
+    const r = await this.db
+      .selectFrom('hosts as h')
+      .select([
+        (eb) => eb.fn.countAll<number>().as('total'),
+        sql<number>`coalesce(sum(case when ${HOST_OPEN} > 0 then 1 else 0 end), 0)`.as('vulnerable'),
+        sum('h.vul_critical_num').as('critical'),
+        sum('h.vul_high_num').as('high'),
+        sum('h.vul_medium_num').as('medium'),
+        sum('h.vul_low_num').as('low'),
+        sum('h.vul_handled_num').as('handled'),
+        sum('h.vul_kev_num').as('kev'),
+      ])
+      .where('h.project_id', '=', projectId)
+      .where('h.enterprise_project_id', 'in', [...eps])
+      .executeTakeFirstOrThrow();
+    return { total: n(r.total), vulnerable: n(r.vulnerable), critical: n(r.critical), high: n(r.high), medium: n(r.medium), low: n(r.low), handled: n(r.handled), kev: n(r.kev) };
+  }
+
+  private images(projectId: string, eps: readonly string[]) {
+    return this.db
+      .selectFrom('image_assets as a')
+      .leftJoin('image_contents as c', (j) => j.onRef('c.project_id', '=', 'a.project_id').onRef('c.image_digest', '=', 'a.image_digest'))
+      .where('a.project_id', '=', projectId)
+      .where('a.removed_at', 'is', null)
+      .where('a.enterprise_project_id', 'in', [...eps]);
+  }
+
+  /** Images listed now (not removed), each counted with its digest's findings. */
+  async imageTotals(projectId: string, eps: readonly string[]): Promise<ImageTotals> {
+    const r = await this.images(projectId, eps)
+      .select([
+        (eb) => eb.fn.countAll<number>().as('total'),
+        sql<number>`coalesce(sum(case when ${IMAGE_OPEN} > 0 then 1 else 0 end), 0)`.as('vulnerable'),
+        sum('c.open_critical_num').as('critical'),
+        sum('c.open_high_num').as('high'),
+        sum('c.open_medium_num').as('medium'),
+        sum('c.open_low_num').as('low'),
+        sum('c.open_unknown_num').as('unknown'),
+        sum('c.handled_num').as('handled'),
+      ])
+      .executeTakeFirstOrThrow();
+    return {
+      total: n(r.total),
+      vulnerable: n(r.vulnerable),
+      critical: n(r.critical),
+      high: n(r.high),
+      medium: n(r.medium),
+      low: n(r.low),
+      unknown: n(r.unknown),
+      handled: n(r.handled),
+    };
+  }
+
+  /** The most vulnerable hosts: by open critical, then high, medium, low findings. */
+  async topHosts(projectId: string, eps: readonly string[], limit: number) {
+    const rows = await this.db
+      .selectFrom('hosts as h')
+      .select([
+        'h.id', 'h.host_name', 'h.private_ip', 'h.os_type', 'h.os_name', 'h.os_version', 'h.asset_value', 'h.last_scan_at',
+        'h.vul_critical_num', 'h.vul_high_num', 'h.vul_medium_num', 'h.vul_low_num', 'h.vul_kev_num',
+      ])
+      .where('h.project_id', '=', projectId)
+      .where('h.enterprise_project_id', 'in', [...eps])
+      .where(sql<boolean>`${HOST_OPEN} > 0`)
+      .orderBy('h.vul_critical_num', 'desc')
+      .orderBy('h.vul_high_num', 'desc')
+      .orderBy('h.vul_medium_num', 'desc')
+      .orderBy('h.vul_low_num', 'desc')
+      .orderBy('h.host_name')
+      .orderBy('h.id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, last_scan_at: r.last_scan_at === null ? null : n(r.last_scan_at) }));
+  }
+
+  /** The most vulnerable images: by open critical, then high, medium, low, unknown vulnerabilities. */
+  async topImages(projectId: string, eps: readonly string[], limit: number) {
+    return this.images(projectId, eps)
+      .innerJoin('image_contents as c2', (j) => j.onRef('c2.project_id', '=', 'a.project_id').onRef('c2.image_digest', '=', 'a.image_digest'))
+      .select([
+        'a.id', 'a.image_type', 'a.image_name', 'a.image_version', 'a.namespace', 'a.registry_name', 'a.image_digest', 'a.latest_scan_time',
+        'c2.open_critical_num', 'c2.open_high_num', 'c2.open_medium_num', 'c2.open_low_num', 'c2.open_unknown_num', 'c2.open_kev_vul_ids',
+      ])
+      .where(sql<boolean>`${IMAGE_OPEN} > 0`)
+      .orderBy('c2.open_critical_num', 'desc')
+      .orderBy('c2.open_high_num', 'desc')
+      .orderBy('c2.open_medium_num', 'desc')
+      .orderBy('c2.open_low_num', 'desc')
+      .orderBy('c2.open_unknown_num', 'desc')
+      .orderBy('a.image_name')
+      .orderBy('a.id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Open KEV vulnerability ids of the images in scope, with how many images have each open. */
+  async imageKevCounts(projectId: string, eps: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.images(projectId, eps).select('c.open_kev_vul_ids').where('c.open_kev_vul_ids', '<>', '[]').execute();
+    const counts = new Map<string, number>();
+    for (const r of rows) for (const id of JSON.parse(r.open_kev_vul_ids ?? '[]') as string[]) counts.set(id, (counts.get(id) ?? 0) + 1);
+    return counts;
+  }
+
+  /** KEV vulnerabilities open on hosts in scope, most hosts first. */
+  async hostKev(projectId: string, eps: readonly string[]) {
+    const rows = await this.db
+      .selectFrom('kev_vul_counts as k')
+      .innerJoin('vul_info as i', 'i.seq', 'k.vul_seq')
+      .select(['i.vul_id', 'i.title', 'i.severity', 'i.cvss_score', 'i.cve_ids', sql<number>`sum(k.open_num)`.as('open_num'), sql<number>`sum(k.handled_num)`.as('handled_num')])
+      .where('k.project_id', '=', projectId)
+      .where('k.enterprise_project_id', 'in', [...eps])
+      .groupBy(['i.vul_id', 'i.title', 'i.severity', 'i.cvss_score', 'i.cve_ids'])
+      .execute();
+    return rows.map((r) => ({ ...r, cvss_score: r.cvss_score === null ? null : Number(r.cvss_score), open_num: n(r.open_num), handled_num: n(r.handled_num) }));
+  }
+
+  /** What image findings say of vulnerabilities (title, severity), for KEV ids found only in images. */
+  async imageVulFacts(projectId: string, vulIds: readonly string[]) {
+    if (vulIds.length === 0) return [];
+    return this.db
+      .selectFrom('image_vuls')
+      .select(['vul_id', sql<string>`max(title)`.as('title'), sql<string>`max(severity)`.as('severity'), sql<number | null>`max(cvss_score)`.as('cvss_score'), sql<string>`max(cve_ids)`.as('cve_ids')])
+      .where('project_id', '=', projectId)
+      .where('vul_id', 'in', [...vulIds])
+      .groupBy('vul_id')
+      .execute();
+  }
+
+  /** The clusters in scope and the summary of each one's latest finished cluster scan. */
+  async clusterSummaries(projectId: string, eps: readonly string[]) {
+    const clusters = await this.db.selectFrom('clusters').select(['id']).where('project_id', '=', projectId).where('enterprise_project_id', 'in', [...eps]).execute();
+    if (clusters.length === 0) return { total: 0, latest: [] as Array<Record<string, Record<string, number>>> };
+    const rows = await this.db
+      .selectFrom('common_task_resources as r')
+      .innerJoin('common_tasks as t', 't.id', 'r.task_id')
+      .select(['r.resource_id', 'r.summary', 'r.finished_at'])
+      .where('t.project_id', '=', projectId)
+      .where('t.task_type', '=', 'cluster_scan')
+      .where('r.resource_id', 'in', clusters.map((c) => c.id))
+      .where('r.scan_status', '=', 'success')
+      .orderBy('r.finished_at', 'desc')
+      .execute();
+    const latest = new Map<string, Record<string, Record<string, number>>>();
+    for (const r of rows) if (!latest.has(r.resource_id)) latest.set(r.resource_id, JSON.parse(r.summary) as Record<string, Record<string, number>>);
+    return { total: clusters.length, latest: [...latest.values()] };
+  }
+
+  /** Daily rows of the scope from `fromDay` on, summed over its enterprise projects. */
+  async days(projectId: string, eps: readonly string[], fromDay: number): Promise<DayRow[]> {
+    const rows = await this.db
+      .selectFrom('overview_days')
+      .select([
+        'day',
+        sum('host_new_num').as('host_new'),
+        sum('host_fixed_num').as('host_fixed'),
+        sql<number | null>`max(snapshot_at)`.as('snapshot_at'),
+        ...(['host', 'image'] as const).flatMap((kind) =>
+          (['critical', 'high', 'medium', 'low', 'handled'] as const).map((s) => sum(`${kind}_${s}_num`).as(`${kind}_${s}`)),
+        ),
+      ])
+      .where('project_id', '=', projectId)
+      .where('enterprise_project_id', 'in', [...eps])
+      .where('day', '>=', fromDay)
+      .groupBy('day')
+      .orderBy('day')
+      .execute();
+    return rows.map((r) => {
+      const x = r as unknown as Record<string, unknown>;
+      const pick = (kind: string) => ({ critical: n(x[`${kind}_critical`]), high: n(x[`${kind}_high`]), medium: n(x[`${kind}_medium`]), low: n(x[`${kind}_low`]), handled: n(x[`${kind}_handled`]) });
+      return { day: n(r.day), hostNew: n(r.host_new), hostFixed: n(r.host_fixed), snapshotAt: r.snapshot_at === null ? null : n(r.snapshot_at), host: pick('host'), image: pick('image') };
+    });
+  }
+
+  /** The latest vulnerability scan task of a project, of a type or any. */
+  async lastScanTask(projectId: string, scanType?: 'manual' | 'schedule') {
+    let q = this.db
+      .selectFrom('vul_scan_tasks')
+      .select(['id', 'scan_type', 'status', 'start_time', 'end_time', 'host_num', 'success_host_num', 'failed_host_num', 'scanning_host_num'])
+      .where('project_id', '=', projectId);
+    if (scanType) q = q.where('scan_type', '=', scanType);
+    return q.orderBy('start_time', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  }
+
+  /**
+   * Writes today's snapshot of every project and enterprise project that has
+   * hosts or images: their open findings by severity and handled ones, from
+   * the kept per-asset counts (a few thousand rows summed, no findings read).
+   */
+  async writeSnapshots(day: number, now: number): Promise<number> {
+    const hosts = await this.db
+      .selectFrom('hosts')
+      .select(['project_id', 'enterprise_project_id', sum('vul_critical_num').as('critical'), sum('vul_high_num').as('high'), sum('vul_medium_num').as('medium'), sum('vul_low_num').as('low'), sum('vul_handled_num').as('handled')])
+      .groupBy(['project_id', 'enterprise_project_id'])
+      .execute();
+    const images = await this.db
+      .selectFrom('image_assets as a')
+      .innerJoin('image_contents as c', (j) => j.onRef('c.project_id', '=', 'a.project_id').onRef('c.image_digest', '=', 'a.image_digest'))
+      .where('a.removed_at', 'is', null)
+      .select([
+        'a.project_id',
+        'a.enterprise_project_id',
+        sum('c.open_critical_num').as('critical'),
+        sum('c.open_high_num').as('high'),
+        sum('c.open_medium_num').as('medium'),
+        sql<number>`coalesce(sum(c.open_low_num + c.open_unknown_num), 0)`.as('low'),
+        sum('c.handled_num').as('handled'),
+      ])
+      .groupBy(['a.project_id', 'a.enterprise_project_id'])
+      .execute();
+    type Row = { project_id: string; enterprise_project_id: string; day: number; snapshot_at: number } & Record<string, number | string>;
+    const rows = new Map<string, Row>();
+    const zero = { host_critical_num: 0, host_high_num: 0, host_medium_num: 0, host_low_num: 0, host_handled_num: 0, image_critical_num: 0, image_high_num: 0, image_medium_num: 0, image_low_num: 0, image_handled_num: 0 };
+    const put = (kind: 'host' | 'image', r: { project_id: string; enterprise_project_id: string; critical: number; high: number; medium: number; low: number; handled: number }) => {
+      const key = `${r.project_id}\u0000${r.enterprise_project_id}`;
+      const row = rows.get(key) ?? rows.set(key, { project_id: r.project_id, enterprise_project_id: r.enterprise_project_id, day, snapshot_at: now, ...zero }).get(key)!;
+      for (const s of ['critical', 'high', 'medium', 'low', 'handled'] as const) row[`${kind}_${s}_num`] = n(r[s]);
+    };
+    for (const r of hosts) put('host', r);
+    for (const r of images) put('image', r);
+    const values = [...rows.values()];
+    for (let i = 0; i < values.length; i += 200) {
+      await this.db
+        .insertInto('overview_days')
+        .values(values.slice(i, i + 200) as never)
+        .onConflict((oc) =>
+          oc.columns(['project_id', 'enterprise_project_id', 'day']).doUpdateSet((eb) => ({
+            snapshot_at: eb.ref('excluded.snapshot_at'),
+            ...Object.fromEntries(Object.keys(zero).map((c) => [c, eb.ref(`excluded.${c}` as never)])),
+          })),
+        )
+        .execute();
+    }
+    return values.length;
+  }
+}
