@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, App, Button, Card, Checkbox, Flex, Form, Input, InputNumber, Radio, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Flex, Form, Input, InputNumber, Radio, Select, Space, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { DeleteOutlined, DownloadOutlined } from '@ant-design/icons';
 import { useMutation, useQueries } from '@tanstack/react-query';
@@ -8,13 +8,14 @@ import { useTranslation } from 'react-i18next';
 import { HOST_VUL_STATUSES } from './texts';
 import { VUL_TYPES } from '../../components/vulTypes';
 import { PageTitle } from '../../components/PageTitle';
+import { StatusTag, type Tone } from '../../components/StatusTag';
 import { SEVERITIES } from '../../components/Severity';
 import { formatTime } from '../../components/format';
 import { download, type Query } from '../../api/client';
 import { downloadPath, getExportTask, loadStarted, saveStarted, startExport, type ExportKind, type ExportTask, type StartedExport } from './api';
 
 const KINDS: ExportKind[] = ['local_image', 'registry_image', 'host'];
-const STATUS_COLOR: Record<string, string> = { running: 'processing', success: 'success', failure: 'error' };
+const STATUS_TONE: Record<string, Tone> = { running: 'processing', success: 'success', failure: 'error' };
 
 interface FormValues {
   export_size: number;
@@ -235,12 +236,12 @@ export default function ExportsPage() {
           <Typography.Text type="danger">{r.error.message}</Typography.Text>
         ) : r.task ? (
           <span data-testid="export-status">
-            <Tag color={STATUS_COLOR[r.task.task_status]}>{t(`status.${r.task.task_status}`)}</Tag>
+            <StatusTag tone={STATUS_TONE[r.task.task_status]}>{t(`status.${r.task.task_status}`)}</StatusTag>
             {r.task.failed_reason ? <Typography.Text type="danger">{r.task.failed_reason}</Typography.Text> : null}
             {r.task.status_detail ? <div style={{ fontSize: 12 }}>{r.task.status_detail}</div> : null}
           </span>
         ) : (
-          <Tag color="processing">{t('status.running')}</Tag>
+          <StatusTag tone="processing">{t('status.running')}</StatusTag>
         ),
     },
     { title: t('col.expires'), key: 'expires', render: (_, r) => formatTime(r.task?.expires_at) },

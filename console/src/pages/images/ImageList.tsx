@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Button, Input, Select, Space, Table, Tag, Typography } from 'antd';
+import { Button, Input, Select, Space, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { ReloadOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -7,6 +7,7 @@ import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { Query } from '../../api/client';
 import { QueryError } from '../../components/QueryError';
+import { StatusTag, type Tone } from '../../components/StatusTag';
 import { formatBytes, formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
 import { IMAGE_SCAN_STATUSES, listImages, type ImageRow, type ImageSource } from './api';
@@ -37,7 +38,7 @@ const FILTER_NAMES: Record<ImageSource, string[]> = {
   cicd: [...TEXT_FILTERS.cicd.map((f) => f.name), 'scan_status', 'has_vul'],
 };
 
-const SEVERITY_COLOR: Record<string, string> = { High: '#d4380d', Medium: '#ad6800', Low: '#1f5fbf', Security: '#237804' };
+const SEVERITY_TONE: Record<string, Tone> = { High: 'error', Medium: 'warning', Low: 'processing', Security: 'success' };
 
 /** Registry, local or CI/CD images: filters in the URL, server-side paging, scan of the selected or of all matching images. */
 export function ImageList({ source }: { source: ImageSource }) {
@@ -94,7 +95,7 @@ export function ImageList({ source }: { source: ImageSource }) {
           {
             title: t('col.risk'),
             dataIndex: 'severity_level',
-            render: (v?: string) => (v ? <Tag color={SEVERITY_COLOR[v]}>{t(`severityLevel.${v}`, { defaultValue: v })}</Tag> : '-'),
+            render: (v?: string) => (v ? <StatusTag tone={SEVERITY_TONE[v]}>{t(`severityLevel.${v}`, { defaultValue: v })}</StatusTag> : '-'),
           },
         ] as ColumnsType<ImageRow>)
       : []),

@@ -1,10 +1,11 @@
-import { App, Button, Input, Popconfirm, Progress, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Input, Popconfirm, Progress, Select, Space, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { ReloadOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { QueryError } from '../../components/QueryError';
+import { StatusTag } from '../../components/StatusTag';
 import { formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
 import { listImageScanTaskImages, listImageScanTasks, stopImageScanTask, type ImageScanTask, type ImageScanTaskImage } from './api';
@@ -17,7 +18,7 @@ const ENDED: Record<number, 'stopped' | 'timeout' | 'error'> = { [-1]: 'stopped'
 function TaskProgress({ task }: { task: ImageScanTask }) {
   const { t } = useTranslation('images');
   const ended = ENDED[task.task_status];
-  if (ended) return <Tag color={ended === 'stopped' ? 'default' : 'error'}>{t(`taskStatus.${ended}`)}</Tag>;
+  if (ended) return <StatusTag tone={ended === 'stopped' ? 'default' : 'error'}>{t(`taskStatus.${ended}`)}</StatusTag>;
   const done = task.success_num + task.failed_num;
   return (
     <span data-testid="task-progress">

@@ -1,17 +1,18 @@
 import { useEffect, useState } from 'react';
-import { App, Button, Checkbox, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Checkbox, Form, Input, Modal, Popconfirm, Select, Space, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { QueryError } from '../../components/QueryError';
+import { StatusTag, type Tone } from '../../components/StatusTag';
 import { formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
 import { addRegistry, deleteRegistry, listRegistries, REGISTRY_TYPES, syncRegistry, updateRegistry, type Registry, type RegistryInput } from './api';
 
-const CONNECTION_COLOR: Record<string, string> = { checking: 'processing', connected: 'success', unauthorized: 'error', unreachable: 'error' };
-const SYNC_COLOR: Record<string, string> = { idle: 'default', syncing: 'processing', failed: 'error' };
+const CONNECTION_TONE: Record<string, Tone> = { checking: 'processing', connected: 'success', unauthorized: 'error', unreachable: 'error' };
+const SYNC_TONE: Record<string, Tone> = { idle: 'default', syncing: 'processing', failed: 'error' };
 
 type FormValues = Required<Omit<RegistryInput, 'registry_password'>> & { registry_password?: string };
 
@@ -141,7 +142,7 @@ export function Registries() {
       dataIndex: 'connection_status',
       render: (v: string, r) => (
         <span data-testid="connection-status">
-          <Tag color={CONNECTION_COLOR[v]}>{t(`connection.${v}`, { defaultValue: v })}</Tag>
+          <StatusTag tone={CONNECTION_TONE[v]}>{t(`connection.${v}`, { defaultValue: v })}</StatusTag>
           {r.fail_reason && v !== 'connected' ? <Typography.Text type="danger">{r.fail_reason}</Typography.Text> : null}
         </span>
       ),
@@ -151,7 +152,7 @@ export function Registries() {
       dataIndex: 'sync_status',
       render: (v: string, r) => (
         <span data-testid="sync-status">
-          <Tag color={SYNC_COLOR[v]}>{t(`sync.${v}`, { defaultValue: v })}</Tag>
+          <StatusTag tone={SYNC_TONE[v]}>{t(`sync.${v}`, { defaultValue: v })}</StatusTag>
           {r.sync_failed_reason ? <Typography.Text type="danger">{r.sync_failed_reason}</Typography.Text> : null}
         </span>
       ),

@@ -1,7 +1,8 @@
-import { Tag, Typography } from 'antd';
+import { Typography } from 'antd';
+import { StatusTag, type Tone } from '../../components/StatusTag';
 import { useTranslation } from 'react-i18next';
 
-const COLOR: Record<string, string> = {
+const TONE: Record<string, Tone> = {
   unscan: 'default',
   waiting_for_scan: 'processing',
   scanning: 'processing',
@@ -15,7 +16,7 @@ const COLOR: Record<string, string> = {
 /** An image's scan status; a failure shows its reason beside it. */
 export function ScanStatusTag({ status, reason }: { status: string; reason?: string | undefined }) {
   const { t } = useTranslation('images');
-  const tag = <Tag color={COLOR[status] ?? 'default'}>{t(`scanStatus.${status}`, { defaultValue: status })}</Tag>;
+  const tag = <StatusTag tone={TONE[status]}>{t(`scanStatus.${status}`, { defaultValue: status })}</StatusTag>;
   if (!reason) return tag;
   return (
     <span>

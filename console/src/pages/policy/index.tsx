@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Checkbox, Descriptions, Flex, Form, InputNumber, Radio, Select, Skeleton, Space, Switch } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Flex, Form, InputNumber, Radio, Select, Skeleton, Space, Switch, Typography } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import './texts';
@@ -146,21 +146,15 @@ export default function PolicyPage() {
       {p ? (
         <Flex vertical gap={16}>
           <Card size="small">
-            <Descriptions
-              column={{ xs: 1, md: 2 }}
-              items={[
-                {
-                  key: 'next',
-                  label: t('next'),
-                  children: (
-                    <span data-testid="next-scan-time">
-                      {p.status !== 'open' ? t('nextOff') : p.time.next_scan_time > 0 ? t('nextIn', { time: formatTime(p.time.next_scan_time) }) : t('nextNone')}
-                    </span>
-                  ),
-                },
-                { key: 'hosts', label: t('field.hosts'), children: t('hostsCovered', { count: p.total_host_num }) },
-              ]}
-            />
+            <Flex wrap gap={32}>
+              <div>
+                <Typography.Text strong>{t('next')}: </Typography.Text>
+                <span data-testid="next-scan-time">
+                  {p.status !== 'open' ? t('nextOff') : p.time.next_scan_time > 0 ? t('nextIn', { time: formatTime(p.time.next_scan_time) }) : t('nextNone')}
+                </span>
+              </div>
+              <Typography.Text>{t('hostsCovered', { count: p.total_host_num })}</Typography.Text>
+            </Flex>
           </Card>
           <Card size="small">
             <Alert type="info" showIcon title={t('intro')} style={{ marginBottom: 16 }} />

@@ -7,13 +7,14 @@ import { useTranslation } from 'react-i18next';
 import './texts';
 import '../../components/vulTypes';
 import { PageTitle } from '../../components/PageTitle';
+import { StatusTag, type Tone } from '../../components/StatusTag';
 import { QueryError } from '../../components/QueryError';
 import { TimeRangeFilter } from '../../components/TimeRangeFilter';
 import { formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
 import { listScanTaskHosts, listScanTasks, type VulScanTask, type VulScanTaskHost } from './api';
 
-const STATUS_COLOR: Record<string, string> = { running: 'processing', finished: 'success', scanning: 'processing', success: 'success', failed: 'error' };
+const STATUS_TONE: Record<string, Tone> = { running: 'processing', finished: 'success', scanning: 'processing', success: 'success', failed: 'error' };
 
 /** The hosts of one task and each one's outcome, with the reasons a host failed (ListVulScanTaskHost). */
 function TaskHosts({ task }: { task: VulScanTask }) {
@@ -31,7 +32,7 @@ function TaskHosts({ task }: { task: VulScanTask }) {
     { title: t('col.hostName'), dataIndex: 'host_name', render: (v: string, h) => (v ? v : h.host_id) },
     { title: t('col.ip'), key: 'ip', render: (_, h) => [h.private_ip, h.public_ip].filter(Boolean).join(' / ') || '-' },
     { title: t('col.assetValue'), dataIndex: 'asset_value', render: (v: string) => t(`assetValue.${v}`, { defaultValue: v }) },
-    { title: t('col.hostStatus'), dataIndex: 'scan_status', render: (v: string) => <Tag color={STATUS_COLOR[v]}>{t(`hostStatus.${v}`, { defaultValue: v })}</Tag> },
+    { title: t('col.hostStatus'), dataIndex: 'scan_status', render: (v: string) => <StatusTag tone={STATUS_TONE[v]}>{t(`hostStatus.${v}`, { defaultValue: v })}</StatusTag> },
     {
       title: t('col.reasons'),
       dataIndex: 'failed_reasons',
@@ -115,7 +116,7 @@ export default function ScanTasksPage() {
         </Space>
       ),
     },
-    { title: t('col.status'), dataIndex: 'status', render: (v: string) => <Tag color={STATUS_COLOR[v]}>{t(`status.${v}`, { defaultValue: v })}</Tag> },
+    { title: t('col.status'), dataIndex: 'status', render: (v: string) => <StatusTag tone={STATUS_TONE[v]}>{t(`status.${v}`, { defaultValue: v })}</StatusTag> },
     {
       title: t('col.hosts'),
       key: 'hosts',
