@@ -23,6 +23,7 @@ export async function firstStartMessage(runtime: Runtime, baseUrl: string, optio
   const created = await runtime.services.identity.bootstrapIfEmpty();
   if (!created) {
     return [
+      `openhss: web console at ${baseUrl}/ (sign in as the admin user, or any user of the account)`,
       'openhss: the first-start credentials were shown once, when this data store was created.',
       `  New AK/SK:   ${CLI_COMMAND} credential create --user admin`,
       `  A token:     ${CLI_COMMAND} token --user admin`,
@@ -50,6 +51,9 @@ export async function firstStartMessage(runtime: Runtime, baseUrl: string, optio
       : 'Created the default account. Its secrets (admin password, SK) are not printed here:',
     ...(options.toTerminal ? secrets : secrets.filter((line) => !/^\s*(password|SK):/.test(line))),
     `  secrets:     ${file}   (mode 0600; delete it once they are kept elsewhere)`,
+    '',
+    `Web console: ${baseUrl}/`,
+    `  sign in with account "${domain.name}", user "${user.name}" and the password ${options.toTerminal ? 'above' : 'in the secrets file'}.`,
     '',
     'Use the AK/SK with any Huawei Cloud SDK (endpoint ' + baseUrl + ', project_id above),',
     'or get a token for the X-Auth-Token header (from this directory):',

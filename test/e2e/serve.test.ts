@@ -80,6 +80,23 @@ describe('openhss serve (the built CLI, as npm start runs it)', () => {
       const docs = await fetch(`${server.url}/docs/`);
       assert.equal(docs.status, 200, 'Swagger UI is served');
 
+      // The web console: its address in the banner, its page and scripts served by the same process.
+      assert.ok(server.output().split('\n').some((line) => line.trim() === `Web console: ${server.url}/`), `the banner names the console:\n${server.output()}`);
+      assert.match(server.output(), /sign in with account "openhss", user "admin" and the password in the secrets file/);
+      const consolePage = await fetch(`${server.url}/`);
+      assert.equal(consolePage.status, 200, 'the console is served at /');
+      assert.match(consolePage.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(consolePage.headers.get('content-security-policy') ?? '', /script-src 'self'(;|$)/);
+      const html = await consolePage.text();
+      const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      assert.ok(script, `index.html loads its script from /assets: ${html}`);
+      const js = await fetch(`${server.url}${script}`);
+      assert.equal(js.status, 200);
+      assert.match(js.headers.get('cache-control') ?? '', /immutable/);
+      const deepLink = await fetch(`${server.url}/hosts/some-host-id`);
+      assert.equal(deepLink.status, 200, 'a page path below the console opens the console');
+      assert.equal(await deepLink.text(), html);
+
       const anonymous = await fetch(`${server.url}/v5/${firstStart!.projectId}/vulnerability/scan-policy`);
       assert.equal(anonymous.status, 401);
       const body = (await anonymous.json()) as Record<string, string>;
@@ -116,6 +133,7 @@ describe('openhss serve (the built CLI, as npm start runs it)', () => {
       assert.ok(!out.includes(firstStart!.sk), 'the SK is not printed twice');
       assert.ok(!out.includes(firstStart!.password), 'the password is not printed twice');
       assert.match(out, /openhss credential create --user admin/);
+      assert.ok(out.includes(`web console at ${server.url}/`), 'later starts name the console too');
       const login = await fetch(`${server.url}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tokenRequest(firstStart!.password, firstStart!.projectId) });
       assert.equal(login.status, 201, 'the account survived the restart');
       const policy = await fetch(`${server.url}/v5/${firstStart!.projectId}/vulnerability/scan-policy`, { headers: { 'x-auth-token': token } });
