@@ -36,7 +36,7 @@ export function App() {
     return () => i18n.off('languageChanged', on);
   }, [i18n]);
   return (
-    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1f5fbf' } }}>
+    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1f5fbf', colorLink: '#1f5fbf', colorInfo: '#1f5fbf', colorTextPlaceholder: '#6e6e6e' } }}>
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>

@@ -7,7 +7,7 @@ const COLORS: Record<string, string> = { critical: '#a8071a', high: '#d4380d', m
 export function SeverityTag({ value }: { value: string | null | undefined }) {
   const { t } = useTranslation();
   const key = (value ?? 'none').toLowerCase();
-  return <Tag color={COLORS[key] ?? COLORS.none}>{t(`severity.${key}`, { defaultValue: value ?? '-' })}</Tag>;
+  return <Tag variant="solid" color={COLORS[key] ?? COLORS.none}>{t(`severity.${key}`, { defaultValue: value ?? '-' })}</Tag>;
 }
 
 export const SEVERITIES = ['Critical', 'High', 'Medium', 'Low'] as const;
