@@ -8,6 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { HOST_VUL_STATUSES } from './texts';
 import { VUL_TYPES } from '../../components/vulTypes';
 import { PageTitle } from '../../components/PageTitle';
+import { emptyText } from '../../components/EmptyText';
 import { StatusTag, type Tone } from '../../components/StatusTag';
 import { SEVERITIES } from '../../components/Severity';
 import { formatTime } from '../../components/format';
@@ -277,7 +278,7 @@ export default function ExportsPage() {
         <ExportForm onStarted={(e) => update([e, ...started])} />
         <Card size="small" title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('list')}</h2>}>
           <Alert type="info" showIcon title={t('listHelp')} style={{ marginBottom: 12 }} />
-          <Table<Row> rowKey="taskId" columns={columns} dataSource={rows} locale={{ emptyText: t('empty') }} pagination={{ pageSize: 10, hideOnSinglePage: true }} />
+          <Table<Row> rowKey="taskId" columns={columns} dataSource={rows} locale={emptyText(t('empty'))} pagination={{ pageSize: 10, hideOnSinglePage: true }} />
         </Card>
       </Flex>
     </>

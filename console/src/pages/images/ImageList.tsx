@@ -7,6 +7,7 @@ import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { Query } from '../../api/client';
 import { QueryError } from '../../components/QueryError';
+import { emptyText } from '../../components/EmptyText';
 import { StatusTag, type Tone } from '../../components/StatusTag';
 import { formatBytes, formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
@@ -169,7 +170,7 @@ export function ImageList({ source }: { source: ImageSource }) {
         columns={columns}
         dataSource={images.data?.data_list}
         loading={images.isFetching && !images.data}
-        locale={{ emptyText: t(`empty.${source}`) }}
+        locale={emptyText(t(`empty.${source}`))}
         pagination={table.pagination(images.data?.total_num)}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as number[]), preserveSelectedRowKeys: true }}
         scroll={{ x: 'max-content' }}

@@ -5,6 +5,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { QueryError } from '../../components/QueryError';
+import { emptyText } from '../../components/EmptyText';
 import { StatusTag } from '../../components/StatusTag';
 import { formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
@@ -186,7 +187,7 @@ export function ImageTasks() {
         columns={columns}
         dataSource={tasks.data?.data_list}
         loading={tasks.isFetching && !tasks.data}
-        locale={{ emptyText: t('task.empty') }}
+        locale={emptyText(t('task.empty'))}
         pagination={table.pagination(tasks.data?.total_num)}
         expandable={{ expandedRowRender: (task) => <TaskImages task={task} /> }}
         scroll={{ x: 'max-content' }}

@@ -5,6 +5,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { PageTitle } from '../../components/PageTitle';
+import { emptyText } from '../../components/EmptyText';
 import { QueryError } from '../../components/QueryError';
 import { SEVERITIES, SeverityTag } from '../../components/Severity';
 import { useUrlTable } from '../../hooks/useUrlTable';
@@ -95,7 +96,7 @@ export function ImageVulns({ imageId }: { imageId: string }) {
         columns={columns}
         dataSource={vuls.data?.data_list}
         loading={vuls.isFetching && !vuls.data}
-        locale={{ emptyText: t('vul.empty') }}
+        locale={emptyText(t('vul.empty'))}
         pagination={table.pagination(vuls.data?.total_num)}
         scroll={{ x: 'max-content' }}
       />

@@ -6,6 +6,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { QueryError } from '../../components/QueryError';
+import { emptyText } from '../../components/EmptyText';
 import { StatusTag, type Tone } from '../../components/StatusTag';
 import { formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
@@ -221,7 +222,7 @@ export function Registries() {
         columns={columns}
         dataSource={registries.data?.data_list}
         loading={registries.isFetching && !registries.data}
-        locale={{ emptyText: t('reg.empty') }}
+        locale={emptyText(t('reg.empty'))}
         pagination={table.pagination(registries.data?.total_num)}
         scroll={{ x: 'max-content' }}
       />

@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import './texts';
 import '../../components/vulTypes';
 import { PageTitle } from '../../components/PageTitle';
+import { emptyText } from '../../components/EmptyText';
 import { StatusTag, type Tone } from '../../components/StatusTag';
 import { QueryError } from '../../components/QueryError';
 import { TimeRangeFilter } from '../../components/TimeRangeFilter';
@@ -73,7 +74,7 @@ function TaskHosts({ task }: { task: VulScanTask }) {
         columns={columns}
         dataSource={hosts.data?.data_list}
         loading={hosts.isFetching && !hosts.data}
-        locale={{ emptyText: t('noHosts') }}
+        locale={emptyText(t('noHosts'))}
         pagination={{
           current: page.offset / page.limit + 1,
           pageSize: page.limit,
@@ -164,7 +165,7 @@ export default function ScanTasksPage() {
         columns={columns}
         dataSource={tasks.data?.data_list}
         loading={tasks.isFetching && !tasks.data}
-        locale={{ emptyText: t('empty') }}
+        locale={emptyText(t('empty'))}
         pagination={table.pagination(tasks.data?.total_num)}
         expandable={{
           expandedRowKeys: expanded,
