@@ -63,7 +63,8 @@ describe('the exports page in Chromium (sqlite)', { timeout: 300_000 }, () => {
     assert.equal(download.suggestedFilename(), task.file_name);
     assert.doesNotMatch(download.url(), /token/i, 'the token is not in the download URL');
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(await readFile((await download.path())!));
+    const bytes = await readFile((await download.path())!);
+    await workbook.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const sheet = workbook.worksheets[0]!;
     const header = (sheet.getRow(1).values as unknown[]).slice(1).map(String);
     const col = (name: string) => header.indexOf(name) + 1;
