@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { CONSOLE_PAGE_PREFIXES } from '../../src/api/plugins/console.js';
 
@@ -12,6 +13,9 @@ function fakeBuiltConsole(): string {
   mkdirSync(join(dir, 'assets'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/index-Ab12Cd34.js"></script></head><body><div id="root"></div></body></html>\n');
   writeFileSync(join(dir, 'assets/index-Ab12Cd34.js'), 'console.log("openhss console");\n');
+  // The build writes a .br and a .gz beside each script.
+  writeFileSync(join(dir, 'assets/index-Ab12Cd34.js.br'), brotliCompressSync('console.log("openhss console");\n'));
+  writeFileSync(join(dir, 'assets/index-Ab12Cd34.js.gz'), gzipSync('console.log("openhss console");\n'));
   writeFileSync(join(dir, 'assets/index-Ef56Gh78.css'), 'body{margin:0}\n');
   writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>\n');
   return dir;
@@ -66,6 +70,14 @@ describe('the web console served by the API server', () => {
     assert.match(String(js.headers['cache-control']), /max-age=31536000/);
     assert.match(String(js.headers['cache-control']), /immutable/);
     assertConsoleHeaders(js.headers, 'asset');
+    assert.equal(js.headers['content-encoding'], undefined, 'no encoding asked, none given');
+    const br = await t.app.inject({ method: 'GET', url: '/assets/index-Ab12Cd34.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(br.statusCode, 200);
+    assert.equal(br.headers['content-encoding'], 'br', 'the pre-compressed brotli file');
+    assert.equal(brotliDecompressSync(br.rawPayload).toString(), 'console.log("openhss console");\n');
+    const gz = await t.app.inject({ method: 'GET', url: '/assets/index-Ab12Cd34.js', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.rawPayload).toString(), 'console.log("openhss console");\n');
     const css = await t.app.inject({ method: 'GET', url: '/assets/index-Ef56Gh78.css' });
     assert.equal(css.statusCode, 200);
     assert.match(String(css.headers['content-type']), /text\/css/);

@@ -91,11 +91,13 @@ export async function registerConsole(app: FastifyInstance, options: ConsoleOpti
         dotfiles: 'deny',
         maxAge: '365d',
         immutable: true,
+        // The build writes .br and .gz beside each file: sent as the browser accepts, never compressed per request.
+        preCompressed: true,
       });
     }
     // Files Vite copies from the console's public/ folder (an icon, say) sit beside index.html; served
     // by name, cached for a day: their names carry no content hash.
-    const topLevel = readdirSync(dir).filter((name) => name !== 'index.html' && !name.startsWith('.') && statSync(join(dir, name)).isFile());
+    const topLevel = readdirSync(dir).filter((name) => !name.startsWith('index.html') && !name.startsWith('.') && !/\.(gz|br)$/.test(name) && statSync(join(dir, name)).isFile());
     await scope.register(fastifyStatic, { root: dir, serve: false });
     for (const name of topLevel) {
       scope.get(`/${encodeURI(name)}`, async (_request, reply) => reply.sendFile(name, { maxAge: '1d', immutable: false }));
