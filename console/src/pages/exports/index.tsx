@@ -8,6 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { HOST_VUL_STATUSES } from './texts';
 import { VUL_TYPES } from '../../components/vulTypes';
 import { PageTitle } from '../../components/PageTitle';
+import { readable } from '../../components/Readable';
 import { emptyText } from '../../components/EmptyText';
 import { StatusTag, type Tone } from '../../components/StatusTag';
 import { SEVERITIES } from '../../components/Severity';
@@ -112,7 +113,7 @@ function ExportForm({ onStarted }: { onStarted(e: StartedExport): void }) {
               <Checkbox>{t('field.operateAll')}</Checkbox>
             </Form.Item>
             {!operateAll ? (
-              <Form.Item name="image_id_list" label={t('field.imageIds')} extra={t('field.imageIdsHelp')}>
+              <Form.Item name="image_id_list" label={t('field.imageIds')} extra={readable(t('field.imageIdsHelp'))}>
                 <Select mode="tags" open={false} style={{ maxWidth: 640 }} />
               </Form.Item>
             ) : null}

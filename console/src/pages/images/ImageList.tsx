@@ -173,7 +173,6 @@ export function ImageList({ source }: { source: ImageSource }) {
         locale={emptyText(t(`empty.${source}`))}
         pagination={table.pagination(images.data?.total_num)}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as number[]), preserveSelectedRowKeys: true }}
-        scroll={{ x: 'max-content' }}
       />
       <ScanImagesModal selection={scan} onClose={() => setScan(null)} />
     </>

@@ -190,7 +190,6 @@ export function ImageTasks() {
         locale={emptyText(t('task.empty'))}
         pagination={table.pagination(tasks.data?.total_num)}
         expandable={{ expandedRowRender: (task) => <TaskImages task={task} /> }}
-        scroll={{ x: 'max-content' }}
       />
     </>
   );

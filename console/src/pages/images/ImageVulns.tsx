@@ -98,7 +98,6 @@ export function ImageVulns({ imageId }: { imageId: string }) {
         loading={vuls.isFetching && !vuls.data}
         locale={emptyText(t('vul.empty'))}
         pagination={table.pagination(vuls.data?.total_num)}
-        scroll={{ x: 'max-content' }}
       />
     </>
   );

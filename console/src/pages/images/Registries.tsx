@@ -6,6 +6,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { QueryError } from '../../components/QueryError';
+import { readable } from '../../components/Readable';
 import { emptyText } from '../../components/EmptyText';
 import { StatusTag, type Tone } from '../../components/StatusTag';
 import { formatTime } from '../../components/format';
@@ -79,16 +80,16 @@ function RegistryForm({ editing, onClose }: { editing: Registry | 'new' | null; 
         <Form.Item name="registry_type" label={t('reg.type')} rules={[{ required: true, message: t('reg.required') }]}>
           <Select options={REGISTRY_TYPES.map((v) => ({ value: v, label: v }))} />
         </Form.Item>
-        <Form.Item name="url" label={t('reg.url')} extra={t('reg.urlHelp')} rules={[{ required: true, whitespace: true, message: t('reg.required') }]}>
+        <Form.Item name="url" label={t('reg.url')} extra={readable(t('reg.urlHelp'))} rules={[{ required: true, whitespace: true, message: t('reg.required') }]}>
           <Input placeholder="https://registry.example.com:5000" maxLength={512} />
         </Form.Item>
         <Form.Item name="registry_username" label={t('reg.username')}>
           <Input autoComplete="off" maxLength={256} />
         </Form.Item>
-        <Form.Item name="registry_password" label={t('reg.password')} extra={current ? t('reg.passwordKeep') : undefined}>
+        <Form.Item name="registry_password" label={t('reg.password')} extra={readable(current ? t('reg.passwordKeep') : undefined)}>
           <Input.Password autoComplete="new-password" maxLength={1024} />
         </Form.Item>
-        <Form.Item name="namespace" label={t('reg.namespace')} extra={t('reg.namespaceHelp')}>
+        <Form.Item name="namespace" label={t('reg.namespace')} extra={readable(t('reg.namespaceHelp'))}>
           <Input maxLength={256} />
         </Form.Item>
         <Form.Item name="skip_tls_verify" valuePropName="checked">
@@ -224,7 +225,6 @@ export function Registries() {
         loading={registries.isFetching && !registries.data}
         locale={emptyText(t('reg.empty'))}
         pagination={table.pagination(registries.data?.total_num)}
-        scroll={{ x: 'max-content' }}
       />
       <RegistryForm editing={editing} onClose={() => setEditing(null)} />
     </>

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import './texts';
 import { VUL_TYPES, type VulType } from '../../components/vulTypes';
 import { PageTitle } from '../../components/PageTitle';
+import { readable } from '../../components/Readable';
 import { QueryError } from '../../components/QueryError';
 import { formatTime } from '../../components/format';
 import { ApiError } from '../../api/client';
@@ -162,7 +163,7 @@ export default function PolicyPage() {
               <Form.Item name="status" label={t('field.status')} valuePropName="checked">
                 <Switch checkedChildren={t('status.open')} unCheckedChildren={t('status.close')} />
               </Form.Item>
-              <Form.Item name="scan_period" label={t('field.period')} extra={period === 'three_day' ? t('threeDayNote') : undefined}>
+              <Form.Item name="scan_period" label={t('field.period')} extra={readable(period === 'three_day' ? t('threeDayNote') : undefined)}>
                 <Radio.Group optionType="button" options={PERIODS.map((v) => ({ value: v, label: t(`period.${v}`) }))} />
               </Form.Item>
               {period === 'one_week' ? (
