@@ -56,10 +56,11 @@ export function App() {
     return () => i18n.off('languageChanged', on);
   }, [i18n]);
   return (
-    <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={THEME}>
-      <AntApp>
-        <QueryClientProvider client={queryClient}>
-          <BrowserRouter>
+    // The router encloses antd's App: messages and notifications render in its holder, and a <Link> in one needs the router.
+    <BrowserRouter>
+      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={THEME}>
+        <AntApp>
+          <QueryClientProvider client={queryClient}>
             <Suspense fallback={<Spin />}>
               <Routes>
                 <Route path="/sign-in" element={<SignIn />} />
@@ -79,9 +80,9 @@ export function App() {
                 </Route>
               </Routes>
             </Suspense>
-          </BrowserRouter>
-        </QueryClientProvider>
-      </AntApp>
-    </ConfigProvider>
+          </QueryClientProvider>
+        </AntApp>
+      </ConfigProvider>
+    </BrowserRouter>
   );
 }
