@@ -86,7 +86,7 @@ describe('the scan tasks page in Chromium (sqlite)', { timeout: 240_000 }, () =>
     await expectNoSeriousA11y(page, 'the scan tasks page with a task expanded');
   });
 
-  it('filters by task type and task id through the URL; the filter survives a reload', async () => {
+  it('filters by task type, task id and start time through the URL; the filters survive a reload', async () => {
     await pickOption(page, 'Task type', 'Scheduled');
     await page.waitForURL((url) => url.searchParams.get('scan_type') === 'schedule');
     await page.getByText('No scan tasks match').waitFor();
@@ -102,6 +102,26 @@ describe('the scan tasks page in Chromium (sqlite)', { timeout: 240_000 }, () =>
     await listed;
     await page.locator('tr', { hasText: server.scanTaskId }).waitFor();
     assert.deepEqual((await taskRows(page)).map(([id]) => id), [server.scanTaskId]);
+
+    // A start-time range: from today, every task; up to yesterday, none. The range is the API's min/max_start_time.
+    await page.goto(`${server.baseUrl}/scan-tasks`);
+    await page.locator('tr', { hasText: failingTaskId }).waitFor();
+    const today = (await page.evaluate("new Date().toLocaleDateString('sv-SE')")) as string;
+    const yesterday = (await page.evaluate("new Date(Date.now() - 86400000).toLocaleDateString('sv-SE')")) as string;
+    await page.getByLabel('Start time from').fill(today);
+    await page.waitForURL((url) => url.searchParams.has('min_start_time'));
+    const min = Number(new URL(page.url()).searchParams.get('min_start_time'));
+    const all = (await server.api<{ data_list: Task[] }>('GET', `/v5/${pid}/vulnerability/scan-tasks?min_start_time=${min}`)).body.data_list;
+    assert.equal(all.length, 2);
+    await page.locator('tr', { hasText: failingTaskId }).waitFor();
+    assert.deepEqual((await taskRows(page)).map(([id]) => id), all.map((t) => t.id));
+    await page.getByLabel('Start time from').fill(yesterday);
+    await page.getByLabel('Start time to').fill(yesterday);
+    await page.waitForURL((url) => url.searchParams.has('max_start_time') && Number(url.searchParams.get('min_start_time')) < min);
+    await page.getByText('No scan tasks match').waitFor();
+    await page.reload();
+    await page.getByText('No scan tasks match').waitFor();
+    assert.equal(await page.getByLabel('Start time to').inputValue(), yesterday);
     assert.deepEqual(pageErrors(context), []);
   });
 });

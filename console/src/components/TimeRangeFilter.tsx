@@ -1,18 +1,50 @@
-import { DatePicker } from 'antd';
-import dayjs from 'dayjs';
+import { Input, Space } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { addTexts } from '../i18n';
+
+addTexts('timerange', { en: { from: '{{label}} from', to: '{{label}} to' }, zh: { from: '{{label}}起', to: '{{label}}止' } });
+
+const pad = (n: number) => String(n).padStart(2, '0');
+/** Epoch ms as the browser's local day, YYYY-MM-DD (what a date input holds). */
+const dayOf = (ms: string | undefined) => {
+  if (!ms) return '';
+  const d = new Date(Number(ms));
+  return Number.isNaN(d.getTime()) ? '' : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+};
+/** The first or last millisecond of a local day. */
+const edgeOf = (day: string, end: boolean): number | undefined => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return undefined;
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return end ? d.getTime() + 86_400_000 - 1 : d.getTime();
+};
 
 /**
- * A from–to time filter whose ends are epoch-ms strings (as the URL holds them
- * and HSS routes take them). The end day is taken to its last millisecond.
+ * A from–to day filter whose ends are epoch-ms strings (as the URL holds them
+ * and HSS routes take them); the end day counts to its last millisecond.
+ * Native date inputs: accessible, and no date-picker library in the bundle.
  */
 export function TimeRangeFilter({ from, to, onChange, label }: { from?: string | undefined; to?: string | undefined; onChange(from?: number, to?: number): void; label: string }) {
-  const value: [dayjs.Dayjs | null, dayjs.Dayjs | null] | null = from || to ? [from ? dayjs(Number(from)) : null, to ? dayjs(Number(to)) : null] : null;
+  const { t } = useTranslation('timerange');
+  const current = { from: from ? Number(from) : undefined, to: to ? Number(to) : undefined };
   return (
-    <DatePicker.RangePicker
-      aria-label={label}
-      value={value}
-      allowEmpty={[true, true]}
-      onChange={(range) => onChange(range?.[0]?.startOf('day').valueOf(), range?.[1]?.endOf('day').valueOf())}
-    />
+    <Space.Compact>
+      <Input
+        type="date"
+        aria-label={t('from', { label })}
+        title={t('from', { label })}
+        value={dayOf(from)}
+        onChange={(e) => onChange(edgeOf(e.target.value, false), current.to)}
+        style={{ width: 170 }}
+      />
+      <Input
+        type="date"
+        aria-label={t('to', { label })}
+        title={t('to', { label })}
+        value={dayOf(to)}
+        onChange={(e) => onChange(current.from, edgeOf(e.target.value, true))}
+        style={{ width: 170 }}
+      />
+    </Space.Compact>
   );
 }
