@@ -111,4 +111,17 @@ describe('the scan policy page in Chromium (sqlite)', { timeout: 240_000 }, () =
     await expectNoSeriousA11y(page, 'the scan policy page, weekly, one host');
     assert.deepEqual(pageErrors(context), []);
   });
+
+  it('reads in Simplified Chinese', async () => {
+    await page.evaluate("localStorage.setItem('openhss.lang', 'zh')");
+    try {
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: '漏洞扫描策略' }).waitFor();
+      await page.getByText('下次扫描时间').waitFor();
+      assert.ok(await page.getByRole('checkbox', { name: '星期三' }).isChecked());
+      await page.getByRole('button', { name: '保存策略' }).waitFor();
+    } finally {
+      await page.evaluate("localStorage.setItem('openhss.lang', 'en')");
+    }
+  });
 });

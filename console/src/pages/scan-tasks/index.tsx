@@ -3,6 +3,7 @@ import { Button, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { ReloadOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import './texts';
 import '../../components/vulTypes';
@@ -30,7 +31,7 @@ function TaskHosts({ task }: { task: VulScanTask }) {
     refetchInterval: task.status === 'running' ? 5000 : false,
   });
   const columns: ColumnsType<VulScanTaskHost> = [
-    { title: t('col.hostName'), dataIndex: 'host_name', render: (v: string, h) => (v ? v : h.host_id) },
+    { title: t('col.hostName'), dataIndex: 'host_name', render: (v: string, h) => <Link to={`/hosts/${encodeURIComponent(h.host_id)}`}>{v || h.host_id}</Link> },
     { title: t('col.ip'), key: 'ip', render: (_, h) => [h.private_ip, h.public_ip].filter(Boolean).join(' / ') || '-' },
     { title: t('col.assetValue'), dataIndex: 'asset_value', render: (v: string) => t(`assetValue.${v}`, { defaultValue: v }) },
     { title: t('col.hostStatus'), dataIndex: 'scan_status', render: (v: string) => <StatusTag tone={STATUS_TONE[v]}>{t(`hostStatus.${v}`, { defaultValue: v })}</StatusTag> },
