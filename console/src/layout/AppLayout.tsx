@@ -41,7 +41,8 @@ function ProjectSwitch() {
       <Select
         aria-label={t('header.project')}
         title={t('header.project')}
-        style={{ minWidth: 140 }}
+        prefix={`${t('header.project')}:`}
+        style={{ minWidth: 180 }}
         value={session.project.id}
         options={projectOptions}
         onChange={async (id: string) => {
@@ -52,7 +53,8 @@ function ProjectSwitch() {
       <Select
         aria-label={t('header.enterpriseProject')}
         title={t('header.enterpriseProject')}
-        style={{ minWidth: 140 }}
+        prefix={`${t('header.enterpriseProject')}:`}
+        style={{ minWidth: 240 }}
         value={session.enterpriseProjectId}
         options={epOptions}
         onChange={(id: string) => {
