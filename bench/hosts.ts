@@ -14,19 +14,18 @@
  *
  * Prints progress on stderr and a Markdown block on stdout (for docs/benchmarks.md).
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { validateConfig } from '../src/config/load.js';
 import type { DialectName } from '../src/db/connect.js';
 import { openRuntime } from '../src/runtime/runtime.js';
 import { TEST_POSTGRES_URL } from '../test/support/databases.js';
 import { mb, runPhase, type PhaseResult } from './support/child.js';
+import { arg, backendsArg, dropSchemas, startServerChild } from './support/fleet-bench.js';
 import { parsePackagesIndex, readBookwormIndex } from './hosts/debian-packages.js';
 import { buildFleet, distinctTriples } from './hosts/fleet.js';
 import { cacheKey, loadInventories, saveInventories } from './hosts/inventory-cache.js';
@@ -34,16 +33,7 @@ import { insertHosts, insertTasks, prepareInventories } from './hosts/hosts.js';
 import { topSelfTime } from './hosts/profile-summary.js';
 import { buildVulnDb, expectedMatches, writeTrackerJson } from './hosts/vulndb.js';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-};
-const backendArg = (() => {
-  const i = process.argv.indexOf('--backend');
-  return i === -1 ? 'both' : (process.argv[i + 1] ?? 'both');
-})();
-if (!['sqlite', 'postgres', 'both'].includes(backendArg)) throw new Error('--backend must be sqlite, postgres or both');
-const backends: DialectName[] = backendArg === 'both' ? ['sqlite', 'postgres'] : [backendArg as DialectName];
+const backends = backendsArg();
 const hostCount = arg('hosts', 20_000);
 const taskCount = arg('tasks', 1_000_000);
 const recordCount = arg('records', 60_000);
@@ -116,31 +106,6 @@ const vulndbFile = join(work, 'vulndb.sqlite');
 const [built] = await timed(`import ${feed.records} records (${feed.sources} source packages, ${mb(feed.bytes)} MB)`, () => buildVulnDb(vulndbFile, trackerFile));
 const [expected] = await timed('expected matches (evaluate per source version)', () => expectedMatches(vulndbFile, fleet));
 log(`expected: ${expected.matchingRecords} of ${feed.records} records affect a host (${expected.matchingVulIds} vulnerability ids); ${expected.hostVulRows} host_vuls rows`);
-
-async function dropSchemas(schemas: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    for (const s of schemas) await client.query(`drop schema if exists "${s}" cascade`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function startServerChild(configJson: string): Promise<{ url: string; bareUrl: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/hosts/server-child.ts', configJson], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.on('exit', (code) => reject(new Error(`server child exited with ${code}`)));
-  });
-  const { url, bareUrl } = JSON.parse(line) as { url: string; bareUrl: string };
-  return { url, bareUrl, stop: async () => void (child.kill('SIGTERM'), await exited) };
-}
 
 async function load(name: string, url: string, headers: Record<string, string> = {}): Promise<Row> {
   const options = { url, headers, connections };

@@ -345,6 +345,19 @@ export interface KevVulCountsTable {
   handled_num: number;
 }
 
+export interface HostVulTotalsTable {
+  project_id: string;
+  enterprise_project_id: string;
+  host_num: number;
+  vulnerable_num: number;
+  vul_critical_num: number;
+  vul_high_num: number;
+  vul_medium_num: number;
+  vul_low_num: number;
+  vul_handled_num: number;
+  vul_kev_num: number;
+}
+
 export interface OverviewDaysTable {
   project_id: string;
   enterprise_project_id: string;
@@ -577,5 +590,6 @@ export interface DB {
   common_task_results: CommonTaskResultsTable;
   kev_vul_counts: KevVulCountsTable;
   overview_days: OverviewDaysTable;
+  host_vul_totals: HostVulTotalsTable;
   job_schedules: JobSchedulesTable;
 }

@@ -46,21 +46,22 @@ const IMAGE_OPEN = sql`(c.open_critical_num + c.open_high_num + c.open_medium_nu
 export class OverviewRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
+  /** From the per-project totals the hosts' triggers keep (one row per enterprise project). */
   async hostTotals(projectId: string, eps: readonly string[]): Promise<HostTotals> {
     const r = await this.db
-      .selectFrom('hosts as h')
+      .selectFrom('host_vul_totals')
       .select([
-        (eb) => eb.fn.countAll<number>().as('total'),
-        sql<number>`coalesce(sum(case when ${HOST_OPEN} > 0 then 1 else 0 end), 0)`.as('vulnerable'),
-        sum('h.vul_critical_num').as('critical'),
-        sum('h.vul_high_num').as('high'),
-        sum('h.vul_medium_num').as('medium'),
-        sum('h.vul_low_num').as('low'),
-        sum('h.vul_handled_num').as('handled'),
-        sum('h.vul_kev_num').as('kev'),
+        sum('host_num').as('total'),
+        sum('vulnerable_num').as('vulnerable'),
+        sum('vul_critical_num').as('critical'),
+        sum('vul_high_num').as('high'),
+        sum('vul_medium_num').as('medium'),
+        sum('vul_low_num').as('low'),
+        sum('vul_handled_num').as('handled'),
+        sum('vul_kev_num').as('kev'),
       ])
-      .where('h.project_id', '=', projectId)
-      .where('h.enterprise_project_id', 'in', [...eps])
+      .where('project_id', '=', projectId)
+      .where('enterprise_project_id', 'in', [...eps])
       .executeTakeFirstOrThrow();
     return { total: n(r.total), vulnerable: n(r.vulnerable), critical: n(r.critical), high: n(r.high), medium: n(r.medium), low: n(r.low), handled: n(r.handled), kev: n(r.kev) };
   }
@@ -100,26 +101,51 @@ export class OverviewRepository {
     };
   }
 
-  /** The most vulnerable hosts: by open critical, then high, medium, low findings. */
+  /**
+   * The most vulnerable hosts: by open critical, then high, medium, low
+   * findings, then host id. Ranked on the hosts_vul_counts index alone; only
+   * the hosts found are read whole.
+   */
   async topHosts(projectId: string, eps: readonly string[], limit: number) {
+    type Ranked = { id: string; vul_critical_num: number; vul_high_num: number; vul_medium_num: number; vul_low_num: number };
+    // Each enterprise project's first entries of the hosts_vul_counts index, merged.
+    const perEp = await Promise.all(
+      eps.map((ep) =>
+        this.db
+          .selectFrom('hosts as h')
+          .select(['h.id', 'h.vul_critical_num', 'h.vul_high_num', 'h.vul_medium_num', 'h.vul_low_num'])
+          .where('h.project_id', '=', projectId)
+          .where('h.enterprise_project_id', '=', ep)
+          .where(sql<boolean>`${HOST_OPEN} > 0`)
+          .orderBy('h.vul_critical_num', 'desc')
+          .orderBy('h.vul_high_num', 'desc')
+          .orderBy('h.vul_medium_num', 'desc')
+          .orderBy('h.vul_low_num', 'desc')
+          .orderBy('h.id')
+          .limit(limit)
+          .execute(),
+      ),
+    );
+    const key = (r: Ranked) => [r.vul_critical_num, r.vul_high_num, r.vul_medium_num, r.vul_low_num].map(Number);
+    const ranked = perEp
+      .flat()
+      .sort((a, b) => {
+        const [x, y] = [key(a), key(b)];
+        for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return y[i]! - x[i]!;
+        return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+      })
+      .slice(0, limit);
+    if (ranked.length === 0) return [];
     const rows = await this.db
       .selectFrom('hosts as h')
       .select([
         'h.id', 'h.host_name', 'h.private_ip', 'h.os_type', 'h.os_name', 'h.os_version', 'h.asset_value', 'h.last_scan_at',
         'h.vul_critical_num', 'h.vul_high_num', 'h.vul_medium_num', 'h.vul_low_num', 'h.vul_kev_num',
       ])
-      .where('h.project_id', '=', projectId)
-      .where('h.enterprise_project_id', 'in', [...eps])
-      .where(sql<boolean>`${HOST_OPEN} > 0`)
-      .orderBy('h.vul_critical_num', 'desc')
-      .orderBy('h.vul_high_num', 'desc')
-      .orderBy('h.vul_medium_num', 'desc')
-      .orderBy('h.vul_low_num', 'desc')
-      .orderBy('h.host_name')
-      .orderBy('h.id')
-      .limit(limit)
+      .where('h.id', 'in', ranked.map((r) => r.id))
       .execute();
-    return rows.map((r) => ({ ...r, last_scan_at: r.last_scan_at === null ? null : n(r.last_scan_at) }));
+    const byId = new Map(rows.map((r) => [r.id, { ...r, last_scan_at: r.last_scan_at === null ? null : n(r.last_scan_at) }]));
+    return ranked.map((r) => byId.get(r.id)!);
   }
 
   /** The most vulnerable images: by open critical, then high, medium, low, unknown vulnerabilities. */

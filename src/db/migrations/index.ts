@@ -9,6 +9,7 @@ import * as imageFidelity from './0007_image_fidelity.js';
 import * as hostMatchedGeneration from './0008_host_matched_generation.js';
 import * as hostMatchGap from './0009_host_match_gap.js';
 import * as consoleOverview from './0010_console_overview.js';
+import * as overviewIndexes from './0011_overview_indexes.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_host_matched_generation': hostMatchedGeneration,
   '0009_host_match_gap': hostMatchGap,
   '0010_console_overview': consoleOverview,
+  '0011_overview_indexes': overviewIndexes,
 };

@@ -172,7 +172,7 @@ for (const backend of backends) {
       const top = o.top_hosts as Array<Row & Counts>;
       const expected = truth.perHost
         .filter((h) => h.critical_num + h.high_num + h.medium_num + h.low_num > 0)
-        .sort((a, b) => b.critical_num - a.critical_num || b.high_num - a.high_num || b.medium_num - a.medium_num || b.low_num - a.low_num);
+        .sort((a, b) => b.critical_num - a.critical_num || b.high_num - a.high_num || b.medium_num - a.medium_num || b.low_num - a.low_num || (a.host_id < b.host_id ? -1 : 1));
       assert.deepEqual(
         top.map((h) => [h.host_id, h.critical_num, h.high_num, h.medium_num, h.low_num]),
         expected.map((h) => [h.host_id, h.critical_num, h.high_num, h.medium_num, h.low_num]),

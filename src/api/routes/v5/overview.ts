@@ -83,7 +83,7 @@ export const OverviewResponse = Type.Object({
       ...Severities,
       kev_num: Type.Integer(),
     }),
-    { description: 'The 10 hosts with the most open critical findings, then high, medium, low' },
+    { description: 'The 10 hosts with the most open critical findings, then high, medium, low (then by host id)' },
   ),
   top_images: Type.Array(
     Type.Object({
