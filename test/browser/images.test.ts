@@ -134,6 +134,29 @@ describe('the images pages in Chromium (sqlite)', { timeout: 300_000 }, () => {
     await expectNoSeriousA11y(page, 'the image scan tasks tab');
   });
 
+  it('stops a running task from the page: a scan of every registry image at one image an hour', async () => {
+    await page.goto(`${server.baseUrl}/images/registry`);
+    await page.getByRole('button', { name: 'Scan all matching (2)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Start an image scan' });
+    await dialog.getByLabel('Rate limit (images per hour, 0 = no limit)').fill('1');
+    const created = page.waitForResponse((r) => r.url().includes('/image/image-scan/tasks?') && r.request().method() === 'POST');
+    await dialog.getByRole('button', { name: 'Start scan' }).click();
+    const slowId = (await (await created).headerValue('x-openhss-task-id'))!;
+    await page.waitForURL((url) => url.searchParams.get('task_id') === slowId);
+    const row = page.locator('.ant-table-tbody > tr', { hasText: slowId });
+    await row.getByText('1/hour').waitFor();
+    const running = (await server.api<ApiList<ImageTask>>('GET', `/v5/${pid}/image/tasks?type=image_scan&task_id=${slowId}`)).body.data_list[0]!;
+    assert.ok(running.task_status >= 0 && running.task_status < 100, `running: ${running.task_status}`);
+    await row.getByRole('button', { name: 'Stop' }).click();
+    const stopped = page.waitForResponse((r) => r.url().includes(`/image-scan/tasks/${slowId}/stop`));
+    await page.getByRole('tooltip').getByRole('button', { name: 'Confirm' }).click();
+    assert.equal((await stopped).status(), 200);
+    await row.getByText('Stopped', { exact: true }).waitFor();
+    const after = (await server.api<ApiList<ImageTask>>('GET', `/v5/${pid}/image/tasks?type=image_scan&task_id=${slowId}`)).body.data_list[0]!;
+    assert.equal(after.task_status, -1);
+    assert.equal(await row.getByRole('button', { name: 'Stop' }).count(), 0);
+  });
+
   it("opens a scanned image's vulnerability list, equal to ListImageVulnerabilities", async () => {
     await page.getByRole('tab', { name: 'Registry images' }).click();
     await page.getByRole('link', { name: 'Vulnerabilities of web:1.0' }).click();
