@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expectNoSeriousA11y, launchBrowser, newConsoleContext, pageErrors, screenshot, signIn, startConsoleServer, type ConsoleServer } from '../support/browser.js';
-import { enrolApiHost, type ApiHost } from '../support/console-hosts-seed.js';
+import { expectNoSeriousA11y, launchBrowser, pageErrors, screenshot, startConsoleServer, type ConsoleServer } from '../support/browser.js';
+import { enrolApiHost, signedInPage, type ApiHost } from '../support/console-hosts-seed.js';
 import { deb } from '../support/hosts.js';
 
 interface List<T> {
@@ -44,9 +44,7 @@ describe('the hosts pages in Chromium (sqlite)', { timeout: 240_000 }, () => {
     // Eight more hosts through the agent API: twelve in all, more than a page. One has 25 packages.
     packed = await enrolApiHost(server, 'pkg-1', Array.from({ length: 25 }, (_, i) => deb(`tool${String(i).padStart(2, '0')}`, `1.${i}-1`)));
     for (let i = 2; i <= 8; i++) await enrolApiHost(server, `edge-${i}`, [deb('tar', '1.34+dfsg-1.2')]);
-    context = await newConsoleContext(browser, { viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    await signIn(page, server);
+    ({ context, page } = await signedInPage(browser, server));
   });
   after(async () => {
     assert.deepEqual(pageErrors(context), []);

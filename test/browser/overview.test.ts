@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expectNoSeriousA11y, launchBrowser, newConsoleContext, pageErrors, screenshot, signIn, startConsoleServer, type ConsoleServer } from '../support/browser.js';
+import { expectNoSeriousA11y, launchBrowser, pageErrors, screenshot, startConsoleServer, type ConsoleServer } from '../support/browser.js';
+import { signedInPage } from '../support/console-hosts-seed.js';
 
 interface List<T> {
   total_num: number;
@@ -36,9 +37,7 @@ describe('the overview page in Chromium (sqlite)', { timeout: 180_000 }, () => {
   before(async () => {
     [server, browser] = await Promise.all([startConsoleServer('sqlite'), launchBrowser()]);
     pid = server.account.projectId;
-    context = await newConsoleContext(browser, { viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    await signIn(page, server);
+    ({ context, page } = await signedInPage(browser, server));
     overview = await api<Overview>('/openhss/overview');
   });
   after(async () => {

@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { pickOption } from '../support/antd.js';
-import { expectNoSeriousA11y, launchBrowser, newConsoleContext, pageErrors, screenshot, signIn, startConsoleServer, type ConsoleServer } from '../support/browser.js';
-import { enrolApiHost, scanAndWait } from '../support/console-hosts-seed.js';
+import { expectNoSeriousA11y, launchBrowser, pageErrors, screenshot, startConsoleServer, type ConsoleServer } from '../support/browser.js';
+import { enrolApiHost, scanAndWait, signedInPage } from '../support/console-hosts-seed.js';
 import type { Package } from '../../src/domain/package.js';
 
 interface Vul {
@@ -52,9 +52,7 @@ describe('the vulnerabilities page in Chromium (sqlite)', { timeout: 240_000 }, 
     pid = server.account.projectId;
     const ci = await enrolApiHost(server, 'ci-1', CI_PACKAGES);
     await scanAndWait(server, [ci.agentId], ['app_vul']);
-    context = await newConsoleContext(browser, { viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    await signIn(page, server);
+    ({ context, page } = await signedInPage(browser, server));
   });
   after(async () => {
     assert.deepEqual(pageErrors(context), []);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import type { EnrollResponse } from '../../src/agent/protocol.js';
 import type { OsRelease, Package } from '../../src/domain/package.js';
-import type { ConsoleServer } from './browser.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { newConsoleContext, signIn, type ConsoleServer } from './browser.js';
 import { DEBIAN_12, identity, inventoryOf } from './hosts.js';
 
 export interface ApiHost {
@@ -54,4 +55,12 @@ export async function scanAndWait(server: ConsoleServer, agentIds: string[], typ
     assert.ok(Date.now() < deadline, 'the scan task finished in time');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A fresh 1280×800 context (the README screenshots' size) with a page signed in through the form. */
+export async function signedInPage(browser: Browser, server: ConsoleServer): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await newConsoleContext(browser, { viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, server);
+  return { context, page };
 }
