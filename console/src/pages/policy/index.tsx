@@ -113,6 +113,13 @@ function HostPicker({ value, onChange, id }: { value?: string[]; onChange?: (v: 
 
 export default function PolicyPage() {
   const { t } = useTranslation('policy');
+  // As the scheduler (src/services/policy-scheduler.ts) runs it: only an open policy, only in a project with hosts, at the slot the server computes.
+  const nextText = (p: ScanPolicy) => {
+    if (p.status !== 'open') return t('nextOff');
+    if (p.time.next_scan_time <= 0) return t('nextNone');
+    const time = formatTime(p.time.next_scan_time);
+    return p.total_host_num === 0 && p.scan_range_type === 'all_host' ? t('nextNoHosts', { time }) : t('nextIn', { time });
+  };
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const [form] = Form.useForm<FormValues>();
@@ -151,7 +158,7 @@ export default function PolicyPage() {
               <div>
                 <Typography.Text strong>{t('next')}: </Typography.Text>
                 <span data-testid="next-scan-time">
-                  {p.status !== 'open' ? t('nextOff') : p.time.next_scan_time > 0 ? t('nextIn', { time: formatTime(p.time.next_scan_time) }) : t('nextNone')}
+                  {nextText(p)}
                 </span>
               </div>
               <Typography.Text>{t('hostsCovered', { count: p.total_host_num })}</Typography.Text>

@@ -6,6 +6,7 @@ const en = {
   next: 'Next scheduled scan',
   nextOff: 'Scheduled scans are off.',
   nextNone: 'No scan is scheduled.',
+  nextNoHosts: 'No scan runs until a host is enrolled (the schedule is kept: next slot {{time}}).',
   nextIn: '{{time}} (your browser’s time zone)',
   hostsCovered: 'Hosts covered: {{count}}',
   field: {
@@ -41,6 +42,7 @@ const zh: Texts = {
   next: '下次扫描时间',
   nextOff: '周期扫描已关闭。',
   nextNone: '没有已计划的扫描。',
+  nextNoHosts: '接入主机前不会执行扫描（计划保留：下一时段 {{time}}）。',
   nextIn: '{{time}}（浏览器所在时区）',
   hostsCovered: '覆盖主机数：{{count}}',
   field: {
