@@ -1,4 +1,4 @@
-import { Input, Space } from 'antd';
+import { Input, Space, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { addTexts } from '../i18n';
 
@@ -28,23 +28,26 @@ export function TimeRangeFilter({ from, to, onChange, label }: { from?: string |
   const { t } = useTranslation('timerange');
   const current = { from: from ? Number(from) : undefined, to: to ? Number(to) : undefined };
   return (
-    <Space.Compact>
-      <Input
-        type="date"
-        aria-label={t('from', { label })}
-        title={t('from', { label })}
-        value={dayOf(from)}
-        onChange={(e) => onChange(edgeOf(e.target.value, false), current.to)}
-        style={{ width: 170 }}
-      />
-      <Input
-        type="date"
-        aria-label={t('to', { label })}
-        title={t('to', { label })}
-        value={dayOf(to)}
-        onChange={(e) => onChange(current.from, edgeOf(e.target.value, true))}
-        style={{ width: 170 }}
-      />
-    </Space.Compact>
+    <Space size={6}>
+      <Typography.Text>{label}</Typography.Text>
+      <Space.Compact>
+        <Input
+          type="date"
+          aria-label={t('from', { label })}
+          title={t('from', { label })}
+          value={dayOf(from)}
+          onChange={(e) => onChange(edgeOf(e.target.value, false), current.to)}
+          style={{ width: 170 }}
+        />
+        <Input
+          type="date"
+          aria-label={t('to', { label })}
+          title={t('to', { label })}
+          value={dayOf(to)}
+          onChange={(e) => onChange(current.from, edgeOf(e.target.value, true))}
+          style={{ width: 170 }}
+        />
+      </Space.Compact>
+    </Space>
   );
 }
