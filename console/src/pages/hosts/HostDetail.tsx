@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Alert, Button, Descriptions, Dropdown, Empty, Flex, Input, Result, Select, Spin, Table, Tabs, Tag, Typography, type TableColumnsType } from 'antd';
+import { Alert, Button, Descriptions, Dropdown, Empty, Flex, Result, Spin, Table, Tabs, Tag, Typography, type TableColumnsType } from 'antd';
 import { ArrowLeftOutlined, DownOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';

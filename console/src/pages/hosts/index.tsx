@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
-import { App, Button, Checkbox, Empty, Flex, Input, Modal, Select, Space, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { App, Button, Checkbox, Empty, Flex, Modal, Space, Table, Tag, Typography, type TableColumnsType } from 'antd';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { hostFacts, listHosts, scanHosts, type HostItem } from '../../api/hosts';

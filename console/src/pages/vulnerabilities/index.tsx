@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { Button, Dropdown, Empty, Flex, Input, Select, Space, Table, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
+import { App, Button, Dropdown, Empty, Flex, Space, Table, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
 import { DownOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -19,7 +19,7 @@ import './texts';
 /** The URL parameters that are list filters, as ListVulnerabilities names them. */
 const FILTERS = ['type', 'vul_name', 'cve_id', 'repair_priority', 'handle_status', 'status'] as const;
 const STATUSES = ['vul_status_unfix', 'vul_status_ignored', 'vul_status_verified', 'vul_status_fixed'] as const;
-/** ChangeVulStatus takes up to 500 vulnerabilities, each with up to 500 hosts. */
+/** ChangeVulStatus takes up to 500 items (vulnerability and hosts), each with up to 500 hosts. */
 const MAX_PER_REQUEST = 500;
 
 const maxCvss = (v: VulItem) => {
@@ -30,6 +30,7 @@ const maxCvss = (v: VulItem) => {
 export default function VulnerabilitiesPage() {
   const { t } = useTranslation('vulnerabilities');
   const table = useUrlTable();
+  const { message } = App.useApp();
   const [params, setParams] = useSearchParams();
   const f = table.filters;
   const type = (VUL_TYPES as readonly string[]).includes(f.type ?? '') ? f.type! : 'linux_vul';
@@ -66,6 +67,14 @@ export default function VulnerabilitiesPage() {
     const withHosts = rows.filter((r) => r.host_id_list.length > 0);
     if (withHosts.length === 0) return;
     const hostCount = new Set(withHosts.flatMap((r) => r.host_id_list)).size;
+    // A vulnerability on more hosts than one item takes is sent as several items of the same vul_id.
+    const items = withHosts.flatMap((r) =>
+      Array.from({ length: Math.ceil(r.host_id_list.length / MAX_PER_REQUEST) }, (_, i) => ({ vul_id: r.vul_id, host_id_list: r.host_id_list.slice(i * MAX_PER_REQUEST, (i + 1) * MAX_PER_REQUEST) })),
+    );
+    if (items.length > MAX_PER_REQUEST) {
+      void message.warning(t('tooMany'));
+      return;
+    }
     handling.start({
       op,
       type,
@@ -73,7 +82,7 @@ export default function VulnerabilitiesPage() {
         withHosts.length === 1
           ? t('confirmTitleOne', { op: t(`op.${op}`), name: withHosts[0]!.vul_name, hosts: hostCount })
           : t('confirmTitle', { op: t(`op.${op}`), count: withHosts.length, hosts: hostCount }),
-      data_list: withHosts.map((r) => ({ vul_id: r.vul_id, host_id_list: r.host_id_list.slice(0, MAX_PER_REQUEST) })),
+      data_list: items,
     });
   }
 

@@ -62,7 +62,7 @@ const en = {
   done: '{{op}}: done for {{pairs}} findings.',
   handleAction: 'Handle',
   moreActions: 'Handle {{name}}',
-  tooMany: 'Select fewer rows: one request takes at most 500 vulnerabilities and 500 hosts each.',
+  tooMany: 'Select fewer rows: one request takes at most 500 vulnerabilities (a vulnerability on more than 500 hosts counts once per 500).',
   details: 'Details of {{name}}',
   drawer: {
     title: 'Vulnerability {{id}}',
@@ -168,7 +168,7 @@ const zh: Texts = {
   done: '{{op}}：已处理 {{pairs}} 条。',
   handleAction: '处置',
   moreActions: '处置 {{name}}',
-  tooMany: '请少选一些：一次请求最多 500 个漏洞，每个最多 500 台主机。',
+  tooMany: '请少选一些：一次请求最多 500 个漏洞（超过 500 台主机的漏洞每 500 台计一次）。',
   details: '{{name}} 的详情',
   drawer: {
     title: '漏洞 {{id}}',
