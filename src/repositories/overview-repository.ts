@@ -23,6 +23,24 @@ export interface ImageTotals {
   handled: number;
 }
 
+export interface ImageRow {
+  id: string;
+  image_type: string;
+  image_name: string;
+  image_version: string;
+  namespace: string;
+  registry_name: string;
+  image_digest: string | null;
+  latest_scan_time: number | null;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  unknown: number;
+  handled: number;
+  openKev: string[];
+}
+
 export interface DayRow {
   day: number;
   hostNew: number;
@@ -36,7 +54,6 @@ const n = (v: unknown) => Number(v ?? 0);
 const sum = (column: string) => sql<number>`coalesce(sum(${sql.ref(column)}), 0)`;
 /** Open findings of a host or image row, from its kept counts. */
 const HOST_OPEN = sql`(h.vul_critical_num + h.vul_high_num + h.vul_medium_num + h.vul_low_num)`;
-const IMAGE_OPEN = sql`(c.open_critical_num + c.open_high_num + c.open_medium_num + c.open_low_num + c.open_unknown_num)`;
 
 /**
  * The overview's reads: one row per host or image (their kept counts, see
@@ -75,30 +92,35 @@ export class OverviewRepository {
       .where('a.enterprise_project_id', 'in', [...eps]);
   }
 
-  /** Images listed now (not removed), each counted with its digest's findings. */
-  async imageTotals(projectId: string, eps: readonly string[]): Promise<ImageTotals> {
-    const r = await this.images(projectId, eps)
+  /**
+   * Every image listed now (not removed) with its digest's kept counts: one
+   * narrow row per image, read once for the totals, the most vulnerable
+   * images and the open KEV vulnerabilities.
+   */
+  async imageRows(projectId: string, eps: readonly string[]): Promise<ImageRow[]> {
+    const rows = await this.images(projectId, eps)
       .select([
-        (eb) => eb.fn.countAll<number>().as('total'),
-        sql<number>`coalesce(sum(case when ${IMAGE_OPEN} > 0 then 1 else 0 end), 0)`.as('vulnerable'),
-        sum('c.open_critical_num').as('critical'),
-        sum('c.open_high_num').as('high'),
-        sum('c.open_medium_num').as('medium'),
-        sum('c.open_low_num').as('low'),
-        sum('c.open_unknown_num').as('unknown'),
-        sum('c.handled_num').as('handled'),
+        'a.id', 'a.image_type', 'a.image_name', 'a.image_version', 'a.namespace', 'a.registry_name', 'a.image_digest', 'a.latest_scan_time',
+        'c.open_critical_num', 'c.open_high_num', 'c.open_medium_num', 'c.open_low_num', 'c.open_unknown_num', 'c.handled_num', 'c.open_kev_vul_ids',
       ])
-      .executeTakeFirstOrThrow();
-    return {
-      total: n(r.total),
-      vulnerable: n(r.vulnerable),
-      critical: n(r.critical),
-      high: n(r.high),
-      medium: n(r.medium),
-      low: n(r.low),
-      unknown: n(r.unknown),
-      handled: n(r.handled),
-    };
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      image_type: r.image_type,
+      image_name: r.image_name,
+      image_version: r.image_version,
+      namespace: r.namespace,
+      registry_name: r.registry_name,
+      image_digest: r.image_digest,
+      latest_scan_time: r.latest_scan_time === null ? null : n(r.latest_scan_time),
+      critical: n(r.open_critical_num),
+      high: n(r.open_high_num),
+      medium: n(r.open_medium_num),
+      low: n(r.open_low_num),
+      unknown: n(r.open_unknown_num),
+      handled: n(r.handled_num),
+      openKev: r.open_kev_vul_ids && r.open_kev_vul_ids !== '[]' ? (JSON.parse(r.open_kev_vul_ids) as string[]) : [],
+    }));
   }
 
   /**
@@ -146,34 +168,6 @@ export class OverviewRepository {
       .execute();
     const byId = new Map(rows.map((r) => [r.id, { ...r, last_scan_at: r.last_scan_at === null ? null : n(r.last_scan_at) }]));
     return ranked.map((r) => byId.get(r.id)!);
-  }
-
-  /** The most vulnerable images: by open critical, then high, medium, low, unknown vulnerabilities. */
-  async topImages(projectId: string, eps: readonly string[], limit: number) {
-    return this.images(projectId, eps)
-      .innerJoin('image_contents as c2', (j) => j.onRef('c2.project_id', '=', 'a.project_id').onRef('c2.image_digest', '=', 'a.image_digest'))
-      .select([
-        'a.id', 'a.image_type', 'a.image_name', 'a.image_version', 'a.namespace', 'a.registry_name', 'a.image_digest', 'a.latest_scan_time',
-        'c2.open_critical_num', 'c2.open_high_num', 'c2.open_medium_num', 'c2.open_low_num', 'c2.open_unknown_num', 'c2.open_kev_vul_ids',
-      ])
-      .where(sql<boolean>`${IMAGE_OPEN} > 0`)
-      .orderBy('c2.open_critical_num', 'desc')
-      .orderBy('c2.open_high_num', 'desc')
-      .orderBy('c2.open_medium_num', 'desc')
-      .orderBy('c2.open_low_num', 'desc')
-      .orderBy('c2.open_unknown_num', 'desc')
-      .orderBy('a.image_name')
-      .orderBy('a.id')
-      .limit(limit)
-      .execute();
-  }
-
-  /** Open KEV vulnerability ids of the images in scope, with how many images have each open. */
-  async imageKevCounts(projectId: string, eps: readonly string[]): Promise<Map<string, number>> {
-    const rows = await this.images(projectId, eps).select('c.open_kev_vul_ids').where('c.open_kev_vul_ids', '<>', '[]').execute();
-    const counts = new Map<string, number>();
-    for (const r of rows) for (const id of JSON.parse(r.open_kev_vul_ids ?? '[]') as string[]) counts.set(id, (counts.get(id) ?? 0) + 1);
-    return counts;
   }
 
   /** KEV vulnerabilities open on hosts in scope, most hosts first. */

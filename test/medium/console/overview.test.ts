@@ -291,5 +291,17 @@ for (const backend of backends) {
       assert.deepEqual([fresh.demo, fresh.stale, fresh.built_at], [db.demo, db.stale, db.built_at]);
       assert.equal(fresh.demo, true, 'the tests run on the demo DB: the console shows its banner');
     });
+
+    it('a host re-enrolled into another enterprise project takes its figures and KEV counts along', async () => {
+      agents['web-1'] = await enroll(t.app, await createEnrolmentToken(t.app, pid, adminToken, { enterprise_project_id: payments }), identity('web-1'));
+      for (const ep of ['0', payments, 'all_granted_eps']) {
+        const o = await overview(pid, ep);
+        assert.deepEqual(hostFigures(o), withoutPerHost(await hostTruth(pid, ep)), `scope ${ep}`);
+        const urgent = (await get(`/v5/${pid}/vulnerability/vulnerabilities?type=urgent_vul&limit=200&enterprise_project_id=${ep}`)).data_list;
+        assert.equal((o.kev as Row).host_finding_num, urgent.reduce((n, v) => n + Number(v.unhandle_host_num), 0), `KEV in scope ${ep}`);
+      }
+      const inPayments = (await overview(pid, payments)).top_hosts as Row[];
+      assert.ok(inPayments.some((h) => h.host_name === 'web-1'));
+    });
   });
 }
