@@ -9,7 +9,7 @@ import { emptyText } from '../../components/EmptyText';
 import { readable } from '../../components/Readable';
 import { formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
-import { deleteCluster, listClusters, registerCluster, type Cluster } from './api';
+import { deleteCluster, listClusters, registerCluster, type Cluster, useScope } from './api';
 
 interface RegisterForm {
   name: string;
@@ -110,9 +110,10 @@ export default function Clusters() {
   const { t } = useTranslation('jobs');
   const { message } = App.useApp();
   const queryClient = useQueryClient();
+  const scope = useScope();
   const table = useUrlTable();
   const [open, setOpen] = useState(false);
-  const clusters = useQuery({ queryKey: ['clusters', table.pageQuery], queryFn: () => listClusters(table.pageQuery), placeholderData: keepPreviousData });
+  const clusters = useQuery({ queryKey: ['clusters', ...scope, table.pageQuery], queryFn: () => listClusters(table.pageQuery), placeholderData: keepPreviousData });
   const remove = useMutation({
     mutationFn: (c: Cluster) => deleteCluster(c.id),
     onSuccess: (_, c) => {

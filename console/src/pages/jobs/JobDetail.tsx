@@ -32,6 +32,7 @@ import {
   type ResultFilter,
   type RuleGroup,
   type TaskType,
+  useScope,
 } from './api';
 import { JOB_STATUS_TONE, JobProgress, JobScope } from './JobList';
 
@@ -301,8 +302,9 @@ export default function JobDetail() {
   const [params, setParams] = useSearchParams();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
+  const scope = useScope();
   const job = useQuery({
-    queryKey: [...jobsKey, 'one', taskId],
+    queryKey: [...jobsKey, ...scope, 'one', taskId],
     queryFn: () => findJob(taskId, params.get('type') ?? undefined),
     refetchInterval: (q) => (q.state.data && q.state.data.task_status !== 'finished' ? 3000 : false),
   });

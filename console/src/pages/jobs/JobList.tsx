@@ -11,7 +11,7 @@ import { emptyText } from '../../components/EmptyText';
 import { TimeRangeFilter } from '../../components/TimeRangeFilter';
 import { formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
-import { CLUSTER_SCAN_TYPES, IAC_FILE_TYPES, jobsKey, listJobs, retryJob, TASK_STATUSES, TASK_TYPES, TRIGGER_TYPES, type Job, type JobFilter, type TaskType } from './api';
+import { CLUSTER_SCAN_TYPES, IAC_FILE_TYPES, jobsKey, listJobs, retryJob, TASK_STATUSES, TASK_TYPES, TRIGGER_TYPES, type Job, type JobFilter, type TaskType, useScope } from './api';
 import { ClusterScanModal, IacScanModal } from './StartScan';
 
 export const JOB_STATUS_TONE: Record<string, Tone> = { ready: 'default', running: 'processing', finished: 'success', waiting: 'default', scanning: 'processing', success: 'success', failed: 'error' };
@@ -50,6 +50,7 @@ export function JobList() {
   const { t } = useTranslation('jobs');
   const { message } = App.useApp();
   const queryClient = useQueryClient();
+  const scope = useScope();
   const table = useUrlTable();
   const f = table.filters;
   const taskType: TaskType = f.task_type === 'cluster_scan' ? 'cluster_scan' : 'iac_scan';
@@ -67,7 +68,7 @@ export function JobList() {
     ...(taskType === 'iac_scan' && f.file_type ? { iac_scan_info: { file_type: f.file_type } } : {}),
   };
   const jobs = useQuery({
-    queryKey: [...jobsKey, body, table.pageQuery],
+    queryKey: [...jobsKey, ...scope, body, table.pageQuery],
     queryFn: () => listJobs(body, table.pageQuery),
     placeholderData: keepPreviousData,
     refetchInterval: (q) => (q.state.data?.data_list.some((j) => j.task_status !== 'finished') ? 3000 : false),

@@ -9,7 +9,7 @@ import { QueryError } from '../../components/QueryError';
 import { emptyText } from '../../components/EmptyText';
 import { formatTime } from '../../components/format';
 import { atLeastOne } from './StartScan';
-import { CLUSTER_SCAN_TYPES, createSchedule, deleteSchedule, listSchedules, type JobSchedule } from './api';
+import { CLUSTER_SCAN_TYPES, createSchedule, deleteSchedule, listSchedules, type JobSchedule, useScope } from './api';
 
 interface ScheduleForm {
   task_name?: string;
@@ -103,7 +103,8 @@ export default function Schedules() {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
-  const schedules = useQuery({ queryKey: ['job-schedules'], queryFn: listSchedules });
+  const scope = useScope();
+  const schedules = useQuery({ queryKey: ['job-schedules', ...scope], queryFn: listSchedules });
   const remove = useMutation({
     mutationFn: (s: JobSchedule) => deleteSchedule(s.id),
     onSuccess: () => {

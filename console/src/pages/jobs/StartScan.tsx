@@ -4,7 +4,7 @@ import { Alert, App, Checkbox, Form, Input, Modal, Radio, Select, Upload, type U
 import { InboxOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { CLUSTER_SCAN_TYPES, createJob, IAC_FILE_TYPES, jobsKey, listClusters, uploadIacFiles, type TaskType } from './api';
+import { CLUSTER_SCAN_TYPES, createJob, IAC_FILE_TYPES, jobsKey, listClusters, uploadIacFiles, type TaskType, useScope } from './api';
 
 /**
  * A check group needs one item ticked. Not `required`: antd would put
@@ -34,7 +34,8 @@ export function ClusterScanModal({ open, onClose }: { open: boolean; onClose: ()
   const { t } = useTranslation('jobs');
   const [form] = Form.useForm<{ task_name?: string; scan_type_list: string[]; range_type: 'all_cluster' | 'specific_cluster'; cluster_id_list?: string[] }>();
   const range = Form.useWatch('range_type', form);
-  const clusters = useQuery({ queryKey: ['clusters', 'all'], queryFn: () => listClusters({ limit: 200 }), enabled: open });
+  const scope = useScope();
+  const clusters = useQuery({ queryKey: ['clusters', ...scope, 'all'], queryFn: () => listClusters({ limit: 200 }), enabled: open });
   const started = useStarted('cluster_scan', onClose);
   const create = useMutation({
     mutationFn: async (v: { task_name?: string; scan_type_list: string[]; range_type: 'all_cluster' | 'specific_cluster'; cluster_id_list?: string[] }) => {

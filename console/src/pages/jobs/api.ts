@@ -1,4 +1,5 @@
 import { del, epQuery, get, post, put, request, type HssList, type Query } from '../../api/client';
+import { useSession } from '../../hooks/useSession';
 
 export const TASK_TYPES = ['cluster_scan', 'iac_scan'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
@@ -171,3 +172,13 @@ export interface JobSchedule {
 export const listSchedules = () => get<HssList<JobSchedule>>('/v5/{project_id}/openhss/job-schedules', epQuery());
 export const createSchedule = (body: Record<string, unknown>) => post<{ id: string; next_run_time: number }>('/v5/{project_id}/openhss/job-schedules', body, epQuery());
 export const deleteSchedule = (id: string) => del<null>(`/v5/{project_id}/openhss/job-schedules/${encodeURIComponent(id)}`, epQuery());
+
+/**
+ * The project and enterprise project a query is about, for its key: a
+ * project or enterprise-project switch then fetches the new scope's data
+ * instead of showing the old one's.
+ */
+export function useScope(): readonly [string, string] {
+  const session = useSession();
+  return [session?.project.id ?? '', session?.enterpriseProjectId ?? '0'] as const;
+}
