@@ -1,12 +1,13 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router';
-import { App as AntApp, ConfigProvider, Result, Spin } from 'antd';
+import { App as AntApp, ConfigProvider, Result } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { pages } from './routes';
 import { ApiError } from './api/client';
+import { Loading } from './components/Loading';
 
 // The shell and the sign-in page load lazily too, so the first download stays small.
 const AppLayout = lazy(() => import('./layout/AppLayout'));
@@ -21,6 +22,11 @@ const THEME = {
   token: {
     colorPrimary: '#1f5fbf',
     colorLink: '#1f5fbf',
+    // antd derives hover/active tones from the primary; its own are too light for text on white (4.2:1).
+    colorPrimaryHover: '#174a94',
+    colorPrimaryActive: '#123a75',
+    colorLinkHover: '#174a94',
+    colorLinkActive: '#123a75',
     colorInfo: '#1f5fbf',
     colorTextDescription: '#595959',
     colorTextTertiary: '#595959',
@@ -61,7 +67,7 @@ export function App() {
       <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={THEME}>
         <AntApp>
           <QueryClientProvider client={queryClient}>
-            <Suspense fallback={<Spin />}>
+            <Suspense fallback={<Loading />}>
               <Routes>
                 <Route path="/sign-in" element={<SignIn />} />
                 <Route element={<AppLayout />}>

@@ -1,6 +1,6 @@
 import { Suspense, useMemo } from 'react';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
-import { Alert, Button, Flex, Layout, Menu, Select, Space, Spin, Typography } from 'antd';
+import { Alert, Button, Flex, Layout, Menu, Select, Space, Typography } from 'antd';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../hooks/useSession';
@@ -10,6 +10,7 @@ import { listEnterpriseProjects, listMyProjects, setEnterpriseProject, switchPro
 import { getVulnDbStatus, roughAge, VULNDB_KEY } from '../api/vulndb';
 import { LanguageSwitch } from './LanguageSwitch';
 import { NAV } from '../routes';
+import { Loading } from '../components/Loading';
 
 const { Header, Sider, Content } = Layout;
 
@@ -112,7 +113,7 @@ export default function AppLayout() {
         <VulnDbBanner />
         <Content style={{ padding: 24 }}>
           <main>
-            <Suspense fallback={<Spin aria-label={t('common.loading')} />}>
+            <Suspense fallback={<Loading />}>
               <Outlet />
             </Suspense>
           </main>

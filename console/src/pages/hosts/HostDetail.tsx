@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Alert, Button, Descriptions, Dropdown, Empty, Flex, Result, Spin, Table, Tabs, Tag, Typography, type TableColumnsType } from 'antd';
+import { Alert, Button, Descriptions, Dropdown, Empty, Flex, Result, Table, Tabs, Tag, Typography, type TableColumnsType } from 'antd';
 import { ArrowLeftOutlined, DownOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -17,6 +17,7 @@ import { VulFilters } from '../vulnerabilities/VulFilters';
 import { AgentStatusTag, SeverityCounts } from './widgets';
 import '../vulnerabilities/texts';
 import './texts';
+import { Loading } from '../../components/Loading';
 
 function HostVulnerabilities({ hostId }: { hostId: string }) {
   const { t } = useTranslation('hosts');
@@ -157,7 +158,7 @@ export default function HostDetail() {
   const h = host.data;
   const x = facts.data;
 
-  if (host.isLoading) return <Spin aria-label={t('common:common.loading')} />;
+  if (host.isLoading) return <Loading />;
   if (host.error) return <QueryError error={host.error} retry={() => void host.refetch()} />;
   if (!h) return <Result status="404" title={<h1 style={{ fontSize: 22 }}>{t('notFound')}</h1>} extra={<Link to="/hosts">{t('back')}</Link>} />;
 

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useMemo, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { Alert, Button, Card, Col, Descriptions, Empty, Flex, Row, Spin, Statistic, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Descriptions, Empty, Flex, Row, Statistic, Table, Tag, Typography } from 'antd';
 import { ReloadOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -14,6 +14,7 @@ import { formatTime } from '../../components/format';
 import { SeverityCounts } from '../hosts/widgets';
 import type { TrendSeries } from './TrendChart';
 import './texts';
+import { Loading } from '../../components/Loading';
 
 // ECharts loads with the chart, after the figures.
 const TrendChart = lazy(() => import('./TrendChart'));
@@ -100,7 +101,7 @@ function Trend({ data }: { data: Overview }) {
   if (points.length === 0) return <Empty description={t('trendEmpty')} />;
   const label = t('trendSummary', { first: points[0]!.date, last: points.at(-1)!.date, from: points[0]!.open_num, to: points.at(-1)!.open_num });
   return (
-    <Suspense fallback={<Spin aria-label={t('common:common.loading')} />}>
+    <Suspense fallback={<Loading />}>
       <TrendChart dates={dates} series={series} label={label} />
     </Suspense>
   );
@@ -131,7 +132,7 @@ export default function OverviewPage() {
         {t('title')}
       </PageTitle>
       <QueryError error={q.error} retry={() => void q.refetch()} />
-      {q.isLoading && <Spin aria-label={t('common:common.loading')} />}
+      {q.isLoading && <Loading />}
       {d && (
         <Flex vertical gap={16}>
           <Row gutter={[16, 16]}>

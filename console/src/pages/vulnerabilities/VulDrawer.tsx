@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { Button, Descriptions, Drawer, Empty, Flex, Segmented, Space, Spin, Table, Tag, Typography } from 'antd';
+import { Button, Descriptions, Drawer, Empty, Flex, Segmented, Space, Table, Tag, Typography } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { listVulHosts, listVulImages, vulDetail, OPERATIONS, type VulHostItem, type VulImageItem } from '../../api/vulnerabilities';
@@ -10,6 +10,7 @@ import { QueryError } from '../../components/QueryError';
 import { formatTime } from '../../components/format';
 import { useHandleVuls } from './useHandleVuls';
 import './texts';
+import { Loading } from '../../components/Loading';
 
 const IMAGE_SOURCES = ['registry', 'local', 'cicd'] as const;
 
@@ -36,7 +37,7 @@ export function VulDrawer({ vulId, type, onClose }: { vulId: string; type: strin
   return (
     <Drawer open onClose={onClose} size={760} title={t('drawer.title', { id: vulId })} closable={{ 'aria-label': t('common:common.close') }}>
       <QueryError error={detail.error} retry={() => void detail.refetch()} />
-      {detail.isLoading && <Spin aria-label={t('common:common.loading')} />}
+      {detail.isLoading && <Loading />}
       {d && (
         <Flex vertical gap={20}>
           <section aria-labelledby="vd-facts">
