@@ -48,7 +48,8 @@ function ProjectSwitch() {
         options={projectOptions}
         onChange={async (id: string) => {
           await switchProject(id);
-          queryClient.clear();
+          // Every query refetches with the new token; reset, not clear, so the pages on screen ask again.
+          await queryClient.resetQueries();
         }}
       />
       <Select
@@ -60,7 +61,7 @@ function ProjectSwitch() {
         options={epOptions}
         onChange={(id: string) => {
           setEnterpriseProject(id);
-          queryClient.clear();
+          void queryClient.resetQueries();
         }}
       />
     </Space>

@@ -1,6 +1,6 @@
 import { lazy } from 'react';
 import { useLocation, useNavigate } from 'react-router';
-import { Alert, Spin, Tabs } from 'antd';
+import { Alert, Tabs } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import './texts';
@@ -8,6 +8,7 @@ import { PageTitle } from '../../components/PageTitle';
 import { QueryError } from '../../components/QueryError';
 import { useSession } from '../../hooks/useSession';
 import { whoami, WHOAMI_KEY } from './api';
+import { Loading } from '../../components/Loading';
 
 const Credentials = lazy(() => import('./Credentials'));
 const Users = lazy(() => import('./Users'));
@@ -46,7 +47,7 @@ export default function AdminPage() {
       <QueryError error={me.error} retry={() => void me.refetch()} />
       {me.data && !admin ? <Alert type="info" showIcon title={t('adminOnly')} style={{ marginBottom: 16 }} /> : null}
       {me.isLoading ? (
-        <Spin aria-label={t('common:common.loading')} />
+        <Loading />
       ) : (
         <Tabs
           activeKey={tab}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { App, Button, Card, Descriptions, Input, Result, Select, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Input, Result, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { ArrowLeftOutlined, ReloadOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -35,6 +35,7 @@ import {
   useScope,
 } from './api';
 import { JOB_STATUS_TONE, JobProgress, JobScope } from './JobList';
+import { Loading } from '../../components/Loading';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 
@@ -321,7 +322,7 @@ export default function JobDetail() {
       <ArrowLeftOutlined /> {t('back')}
     </Link>
   );
-  if (job.isLoading) return <Spin aria-label={t('common:common.loading')} />;
+  if (job.isLoading) return <Loading />;
   if (job.error)
     return (
       <>
