@@ -31,8 +31,9 @@ export interface RequestOptions {
 export const EXPIRED_PATH = '/sign-in?expired=1';
 
 function expire(): never {
-  clearSession();
-  if (!location.pathname.startsWith('/sign-in')) location.assign(EXPIRED_PATH);
+  // The shell re-renders on this and its guard moves to the sign-in page with the "expired" message
+  // (client-side: a full reload here would race with a user already signing in again).
+  clearSession('expired');
   throw new ApiError(401, 'APIGW.0301', 'The session has expired');
 }
 

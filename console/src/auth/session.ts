@@ -33,7 +33,13 @@ export function saveSession(session: Session): void {
   for (const l of listeners) l(session);
 }
 
-export function clearSession(): void {
+let lastEnd: 'expired' | 'signed-out' | null = null;
+
+/** Why the last session ended in this page's life: the shell's guard says "expired" when it was. */
+export const lastSessionEnd = () => lastEnd;
+
+export function clearSession(reason: 'expired' | 'signed-out' = 'signed-out'): void {
+  lastEnd = reason;
   sessionStorage.removeItem(KEY);
   for (const l of listeners) l(null);
 }

@@ -4,7 +4,7 @@ import { Alert, Button, Flex, Layout, Menu, Select, Space, Typography } from 'an
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../hooks/useSession';
-import { clearSession, isExpired } from '../auth/session';
+import { clearSession, isExpired, lastSessionEnd } from '../auth/session';
 import { EXPIRED_PATH } from '../api/client';
 import { listEnterpriseProjects, listMyProjects, setEnterpriseProject, switchProject } from '../api/identity';
 import { getVulnDbStatus, roughAge, VULNDB_KEY } from '../api/vulndb';
@@ -75,9 +75,9 @@ export default function AppLayout() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const selected = useMemo(() => NAV.find((n) => location.pathname === n.path || location.pathname.startsWith(`${n.path}/`))?.path ?? '/overview', [location.pathname]);
-  if (!session) return <Navigate to="/sign-in" replace />;
+  if (!session) return <Navigate to={lastSessionEnd() === 'expired' ? EXPIRED_PATH : '/sign-in'} replace />;
   if (isExpired(session)) {
-    clearSession();
+    clearSession('expired');
     return <Navigate to={EXPIRED_PATH} replace />;
   }
   return (
