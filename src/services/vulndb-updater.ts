@@ -103,7 +103,8 @@ export class VulnDbUpdater {
    * `jobId` is null for the repeats.
    */
   async requestUpdate(): Promise<{ jobId: string | null }> {
-    if (!this.starter) throw new Error('this process cannot queue jobs');
+    // A process built without a job queue (an embedding or a test app) queues nothing, like every other starter.
+    if (!this.starter) return { jobId: null };
     return { jobId: await this.starter(`vulndb.update:requested:${Math.floor(this.now() / REQUEST_SLOT_MS)}`) };
   }
 
