@@ -7,7 +7,6 @@ import { useTranslation } from 'react-i18next';
 import { getOverview, type Overview, type ScanSummary } from '../../api/overview';
 import { roughAge } from '../../api/vulndb';
 import { PageTitle } from '../../components/PageTitle';
-import { ReadableTheme } from '../../components/ReadableTheme';
 import { QueryError } from '../../components/QueryError';
 import { SeverityTag, SEVERITIES, severityColor } from '../../components/Severity';
 import { formatTime } from '../../components/format';
@@ -118,7 +117,7 @@ export default function OverviewPage() {
   );
 
   return (
-    <ReadableTheme>
+    <>
       <PageTitle
         extra={
           <Flex gap={12} align="center">
@@ -304,6 +303,6 @@ export default function OverviewPage() {
           </Row>
         </Flex>
       )}
-    </ReadableTheme>
+    </>
   );
 }
