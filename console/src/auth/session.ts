@@ -29,17 +29,22 @@ export function loadSession(): Session | null {
 }
 
 export function saveSession(session: Session): void {
+  sessionStorage.removeItem(ENDED);
   sessionStorage.setItem(KEY, JSON.stringify(session));
   for (const l of listeners) l(session);
 }
 
-let lastEnd: 'expired' | 'signed-out' | null = null;
+const ENDED = 'openhss.ended';
 
-/** Why the last session ended in this page's life: the shell's guard says "expired" when it was. */
-export const lastSessionEnd = () => lastEnd;
+/**
+ * Why the tab's last session ended ("expired" or "signed-out"), kept in the
+ * tab's sessionStorage (no secret in it) so that the shell's guard says
+ * "expired" even when the refusal came before a reload or a typed URL.
+ */
+export const lastSessionEnd = () => sessionStorage.getItem(ENDED);
 
 export function clearSession(reason: 'expired' | 'signed-out' = 'signed-out'): void {
-  lastEnd = reason;
+  sessionStorage.setItem(ENDED, reason);
   sessionStorage.removeItem(KEY);
   for (const l of listeners) l(null);
 }
