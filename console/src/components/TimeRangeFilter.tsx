@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { Input, Space, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { addTexts } from '../i18n';
@@ -26,7 +27,14 @@ const edgeOf = (day: string, end: boolean): number | undefined => {
  */
 export function TimeRangeFilter({ from, to, onChange, label }: { from?: string | undefined; to?: string | undefined; onChange(from?: number, to?: number): void; label: string }) {
   const { t } = useTranslation('timerange');
-  const current = { from: from ? Number(from) : undefined, to: to ? Number(to) : undefined };
+  // The latest ends, including a change not yet back through the URL: editing "to" right after "from"
+  // must not send the old "from" (the props update only when the URL has).
+  const latest = useRef<{ from?: number | undefined; to?: number | undefined }>({});
+  latest.current = { from: from ? Number(from) : undefined, to: to ? Number(to) : undefined };
+  const change = (end: 'from' | 'to', day: string) => {
+    latest.current = { ...latest.current, [end]: edgeOf(day, end === 'to') };
+    onChange(latest.current.from, latest.current.to);
+  };
   return (
     <Space size={6}>
       <Typography.Text>{label}</Typography.Text>
@@ -36,7 +44,7 @@ export function TimeRangeFilter({ from, to, onChange, label }: { from?: string |
           aria-label={t('from', { label })}
           title={t('from', { label })}
           value={dayOf(from)}
-          onChange={(e) => onChange(edgeOf(e.target.value, false), current.to)}
+          onChange={(e) => change('from', e.target.value)}
           style={{ width: 170 }}
         />
         <Input
@@ -44,7 +52,7 @@ export function TimeRangeFilter({ from, to, onChange, label }: { from?: string |
           aria-label={t('to', { label })}
           title={t('to', { label })}
           value={dayOf(to)}
-          onChange={(e) => onChange(current.from, edgeOf(e.target.value, true))}
+          onChange={(e) => change('to', e.target.value)}
           style={{ width: 170 }}
         />
       </Space.Compact>
