@@ -259,13 +259,13 @@ describe('the administration page in Chromium: access keys, users, enterprise pr
     await page.getByLabel('Project', { exact: true }).click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title="project-b"]').click();
     await page.getByText('Signed in as admin').waitFor();
-    await page.waitForFunction("JSON.parse(sessionStorage.getItem('openhss.session')).project.name === 'project-b'");
+    await waitForSessionProject(page, 'project-b');
     // The page on screen follows the switch without a reload.
     await page.locator(`tr[data-row-key="${jobB}"]`).waitFor();
     assert.equal(await page.locator(`tr[data-row-key="${jobA}"]`).count(), 0, "project A's job is not listed in project B");
     await page.getByLabel('Project', { exact: true }).click();
     await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${server.account.projectName}"]`).click();
-    await page.waitForFunction(`JSON.parse(sessionStorage.getItem('openhss.session')).project.name === ${JSON.stringify(server.account.projectName)}`);
+    await waitForSessionProject(page, server.account.projectName);
     await page.locator(`tr[data-row-key="${jobA}"]`).waitFor();
     assert.equal(await page.locator(`tr[data-row-key="${jobB}"]`).count(), 0, "project B's job is gone after switching back");
   });
@@ -292,3 +292,18 @@ describe('the administration page in Chromium: access keys, users, enterprise pr
     assert.deepEqual(pageErrors(context), []);
   });
 });
+
+/**
+ * Waits until the console's session is scoped to `name`. Polled from the test
+ * with page.evaluate: waitForFunction's in-page polling evaluates a string,
+ * which the console's CSP (no 'unsafe-eval') rightly refuses.
+ */
+async function waitForSessionProject(page: Page, name: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const current = await page.evaluate("JSON.parse(sessionStorage.getItem('openhss.session') || 'null')?.project?.name ?? null");
+    if (current === name) return;
+    if (Date.now() > deadline) throw new Error(`the console's session is scoped to ${String(current)}, not ${name}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
