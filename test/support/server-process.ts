@@ -25,7 +25,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Runs `openhss serve` on a free port and waits until /healthz answers, whatever the log level. */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 120_000): Promise<ServerProcess> {
   // A restarted server keeps its port (OPENHSS_PORT given), so clients that know the URL reconnect.
   const port = env.OPENHSS_PORT ? Number(env.OPENHSS_PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
