@@ -69,6 +69,10 @@ export interface JobsTable {
   lease_until: number | null;
   locked_by: string | null;
   singleton_key: string | null;
+  /** 0014: the give-up job's kind to queue when this job fails for good. */
+  dead_letter: string | null;
+  /** 0014: on a give-up job, why the job it stands for failed. */
+  exhausted_error: string | null;
   last_error: string | null;
   created_at: number;
   updated_at: number;

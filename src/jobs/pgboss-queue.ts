@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { JobPayloads } from './kinds.js';
-import { LEASE_EXPIRED_ERROR, type EnqueueOptions, type JobHandler, type JobKind, type JobQueue, type JobRecord, type JobState } from './queue.js';
+import { LEASE_EXPIRED_ERROR, exhaustedKind, type EnqueueOptions, type ExhaustedHandler, type JobHandler, type JobKind, type JobQueue, type JobRecord, type JobState } from './queue.js';
 import { PollLoop } from './poll-loop.js';
 import { DEFAULT_ENQUEUE, type QueueLogger, type QueueSettings } from './settings.js';
 
@@ -15,17 +15,21 @@ export interface PgBossQueueSettings extends QueueSettings {
   /**
    * How often pg-boss's maintenance runs: it fails (and so retries) active
    * jobs whose lease ran out, and archives finished ones. pg-boss accepts
-   * 1 s at least. Default: half the lease, between 1 and 120 s, so a dead
-   * worker's job is free again within 1.5 leases.
+   * 1 s at least. Default: half the lease, between 1 and 30 s, so a dead
+   * worker's job is retried (or given up) at most 30 s after its lease.
    */
   maintenanceIntervalSeconds?: number;
 }
 
 type Payload = JobPayloads[JobKind];
 
+/** What a fetched job's runner gets: a handler, or an exhaustion handler reading the failed job's output. */
+type Runner = (job: { id: string; payload: Payload; attempt: number; signal: AbortSignal; output: JobRow['output'] }) => Promise<void>;
+
 /** A job this process fetched and is running. */
 interface RunningJob {
-  kind: JobKind;
+  /** A job kind, or the give-up queue of one (`<kind>.exhausted`). */
+  kind: string;
   id: string;
   /** pg-boss's retry_count at fetch: identifies this try in every later write. */
   retryCount: number;
@@ -80,7 +84,7 @@ const MAX_LEASE_SECONDS = 24 * 3600 - 1;
  * them.
  */
 export class PgBossJobQueue implements JobQueue {
-  private readonly handlers = new Map<JobKind, JobHandler<JobKind>>();
+  private readonly handlers = new Map<string, Runner>();
   private readonly queuesCreated = new Map<string, Promise<void>>();
   private readonly running = new Map<string, RunningJob>();
   private booting: Promise<PgBoss> | undefined;
@@ -107,8 +111,12 @@ export class PgBossJobQueue implements JobQueue {
     // The id of a finished job may have moved to the archive, where the insert cannot see it.
     if (id && (await this.get(id))) return null;
     const maxAttempts = options.maxAttempts ?? DEFAULT_ENQUEUE.maxAttempts;
+    // pg-boss's dead letter: a job failed for good (thrown or expired) is copied, payload and output, into this queue.
+    const deadLetter = options.reportExhaustion ? exhaustedKind(kind) : undefined;
+    if (deadLetter) await this.queueFor(deadLetter);
     const sentId = await boss.send(kind, payload as object, {
       ...(id ? { id } : {}),
+      ...(deadLetter ? { deadLetter } : {}),
       retryLimit: maxAttempts - 1,
       // Whole seconds only; pg-boss waits delay × 2^(n−1) to twice that (jitter) before try n+1.
       retryDelay: Math.max(1, Math.ceil((options.backoffMs ?? DEFAULT_ENQUEUE.backoffMs) / 1000)),
@@ -121,7 +129,13 @@ export class PgBossJobQueue implements JobQueue {
   }
 
   work<K extends JobKind>(kind: K, handler: JobHandler<K>): void {
-    this.handlers.set(kind, handler as unknown as JobHandler<JobKind>);
+    this.handlers.set(kind, (job) => (handler as unknown as JobHandler<JobKind>)({ id: job.id, kind, payload: job.payload, attempt: job.attempt, signal: job.signal }));
+  }
+
+  onExhausted<K extends JobKind>(kind: K, handler: ExhaustedHandler<K>): void {
+    this.handlers.set(exhaustedKind(kind), (job) =>
+      (handler as unknown as ExhaustedHandler<JobKind>)({ id: job.id, kind, payload: job.payload, lastError: lastErrorOf(job.output) }),
+    );
   }
 
   async start(): Promise<void> {
@@ -189,7 +203,7 @@ export class PgBossJobQueue implements JobQueue {
     }
   }
 
-  private run(kind: JobKind, fetched: PgBoss.JobWithMetadata<Payload>, fetchedAt: number): void {
+  private run(kind: string, fetched: PgBoss.JobWithMetadata<Payload>, fetchedAt: number): void {
     const handler = this.handlers.get(kind)!;
     const leaseMs = Number(fetched.expireInSeconds) * 1000;
     const job: RunningJob = {
@@ -210,7 +224,7 @@ export class PgBossJobQueue implements JobQueue {
     job.done = (async () => {
       let error: string | null = null;
       try {
-        await handler({ id: job.id, kind, payload: fetched.data, attempt, signal: job.abort.signal });
+        await handler({ id: job.id, payload: fetched.data, attempt, signal: job.abort.signal, output: fetched.output as JobRow['output'] });
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
       } finally {
@@ -269,7 +283,7 @@ export class PgBossJobQueue implements JobQueue {
    * set, so a first try goes back to 'created' with no started_on, a later one
    * to 'retry' with one taken off retry_count.
    */
-  private async release(kind: JobKind, id: string, retryCount: number): Promise<void> {
+  private async release(kind: string, id: string, retryCount: number): Promise<void> {
     const state = `${this.connection.schema}.job_state`;
     await this.query(
       `update ${this.table('job')} set
@@ -317,7 +331,7 @@ export class PgBossJobQueue implements JobQueue {
         max: this.settings.concurrency + 2,
         supervise: true,
         maintenanceIntervalSeconds:
-          this.settings.maintenanceIntervalSeconds ?? Math.min(120, Math.max(1, Math.round(leaseSecondsDefault / 2))),
+          this.settings.maintenanceIntervalSeconds ?? Math.min(30, Math.max(1, Math.round(leaseSecondsDefault / 2))),
         // Cron schedules and state-count events are not used.
         schedule: false,
       });

@@ -23,7 +23,28 @@ export interface EnqueueOptions {
   leaseMs?: number;
   /** At most one job with this key is ever created; a second enqueue returns null. */
   singletonKey?: string;
+  /**
+   * When every try has failed (the last one threw, or its worker died and
+   * the lease ran out), queue a give-up for the kind's exhaustion handler
+   * (see `JobQueue.onExhausted`), so the work's own record ends with a reason
+   * instead of waiting for a sweep.
+   */
+  reportExhaustion?: boolean;
 }
+
+/** The internal kind of the give-up job queued for an exhausted job of `kind`. */
+export const exhaustedKind = (kind: string): string => `${kind}.exhausted`;
+
+/** A job of the kind that failed for good: its payload and why its last try ended. */
+export interface ExhaustedJob<K extends JobKind> {
+  /** The give-up job's own id (not the failed job's). */
+  id: string;
+  kind: K;
+  payload: JobPayloads[K];
+  lastError: string | null;
+}
+
+export type ExhaustedHandler<K extends JobKind> = (job: ExhaustedJob<K>) => Promise<void>;
 
 export interface JobContext<K extends JobKind> {
   id: string;
@@ -49,6 +70,15 @@ export interface JobQueue {
   enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K], options?: EnqueueOptions): Promise<string | null>;
   /** Registers the handler for a kind; call before start(). */
   work<K extends JobKind>(kind: K, handler: JobHandler<K>): void;
+  /**
+   * Registers what to do once a job of this kind, enqueued with
+   * `reportExhaustion`, has failed for good; call before start(). It runs as
+   * a job of its own in any process that registered it, at least once, soon
+   * after the failure is known: the poll interval after the last try threw,
+   * or the lease plus the lease-expiry check after its worker died. Make it
+   * idempotent.
+   */
+  onExhausted<K extends JobKind>(kind: K, handler: ExhaustedHandler<K>): void;
   /** Starts polling for work (no-op when no handler is registered). */
   start(): Promise<void>;
   /**

@@ -3,11 +3,14 @@ import { hostname } from 'node:os';
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, JobsTable } from '../db/schema.js';
 import type { JobPayloads } from './kinds.js';
-import { LEASE_EXPIRED_ERROR, type EnqueueOptions, type JobHandler, type JobKind, type JobQueue, type JobRecord, type JobState } from './queue.js';
+import { LEASE_EXPIRED_ERROR, exhaustedKind, type EnqueueOptions, type ExhaustedHandler, type JobHandler, type JobKind, type JobQueue, type JobRecord, type JobState } from './queue.js';
 import { PollLoop } from './poll-loop.js';
 import { DEFAULT_ENQUEUE, type QueueLogger, type QueueSettings } from './settings.js';
 
 type JobRow = Selectable<JobsTable>;
+
+/** Runs a claimed row: a kind's handler, or the exhaustion handler of the kind a give-up job names. */
+type Runner = (row: JobRow, signal: AbortSignal) => Promise<void>;
 
 /** A job this process claimed and is running. */
 interface RunningJob {
@@ -35,7 +38,7 @@ interface RunningJob {
  * that lost its lease can never overwrite the new owner's result.
  */
 export class SqliteJobQueue implements JobQueue {
-  private readonly handlers = new Map<string, JobHandler<JobKind>>();
+  private readonly handlers = new Map<string, Runner>();
   private readonly running = new Map<string, RunningJob>();
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private started = false;
@@ -69,6 +72,7 @@ export class SqliteJobQueue implements JobQueue {
         lease_until: null,
         locked_by: null,
         singleton_key: options.singletonKey ?? null,
+        dead_letter: options.reportExhaustion ? exhaustedKind(kind) : null,
         last_error: null,
         created_at: now,
         updated_at: now,
@@ -82,7 +86,16 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   work<K extends JobKind>(kind: K, handler: JobHandler<K>): void {
-    this.handlers.set(kind, handler as unknown as JobHandler<JobKind>);
+    this.handlers.set(kind, (row, signal) =>
+      (handler as unknown as JobHandler<JobKind>)({ id: row.id, kind: row.kind as JobKind, payload: JSON.parse(row.payload) as JobPayloads[JobKind], attempt: row.attempts, signal }),
+    );
+  }
+
+  onExhausted<K extends JobKind>(kind: K, handler: ExhaustedHandler<K>): void {
+    // A give-up job carries the failed job's payload, and its error as its own last_error until it runs.
+    this.handlers.set(exhaustedKind(kind), (row) =>
+      (handler as unknown as ExhaustedHandler<JobKind>)({ id: row.id, kind, payload: JSON.parse(row.payload) as JobPayloads[JobKind], lastError: row.exhausted_error }),
+    );
   }
 
   async start(): Promise<void> {
@@ -128,15 +141,47 @@ export class SqliteJobQueue implements JobQueue {
     }
   }
 
-  /** A dead worker's job that has no attempts left fails here, instead of being claimed again. */
+  /** A dead worker's job that has no attempts left fails here (with its give-up job, if it asked for one), instead of being claimed again. */
   private async failExhaustedLeases(): Promise<void> {
     const now = this.now();
-    await this.db
-      .updateTable('jobs')
-      .set({ state: 'failed', last_error: LEASE_EXPIRED_ERROR, lease_until: null, locked_by: null, finished_at: now, updated_at: now })
-      .where('state', '=', 'active')
-      .where('lease_until', '<', now)
-      .whereRef('attempts', '>=', 'max_attempts')
+    await this.db.transaction().execute(async (tx) => {
+      const failed = await tx
+        .updateTable('jobs')
+        .set({ state: 'failed', last_error: LEASE_EXPIRED_ERROR, lease_until: null, locked_by: null, finished_at: now, updated_at: now })
+        .where('state', '=', 'active')
+        .where('lease_until', '<', now)
+        .whereRef('attempts', '>=', 'max_attempts')
+        .returningAll()
+        .execute();
+      for (const row of failed) await this.queueGiveUp(tx, row, LEASE_EXPIRED_ERROR, now);
+    });
+  }
+
+  /** Queues the give-up job of a job that failed for good, in the transaction that failed it. */
+  private async queueGiveUp(tx: Kysely<DB>, row: JobRow, error: string, now: number): Promise<void> {
+    if (row.dead_letter === null) return;
+    await tx
+      .insertInto('jobs')
+      .values({
+        id: randomUUID(),
+        kind: row.dead_letter,
+        payload: row.payload,
+        state: 'queued',
+        attempts: 0,
+        max_attempts: row.max_attempts,
+        backoff_ms: row.backoff_ms,
+        run_at: now,
+        lease_ms: row.lease_ms,
+        lease_until: null,
+        locked_by: null,
+        singleton_key: null,
+        dead_letter: null,
+        exhausted_error: error,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+        finished_at: null,
+      })
       .execute();
   }
 
@@ -175,7 +220,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private run(row: JobRow): void {
-    const handler = this.handlers.get(row.kind)!;
+    const runner = this.handlers.get(row.kind)!;
     const job: RunningJob = {
       row,
       abort: new AbortController(),
@@ -189,8 +234,7 @@ export class SqliteJobQueue implements JobQueue {
     job.done = (async () => {
       let error: string | null = null;
       try {
-        const payload = JSON.parse(row.payload) as JobPayloads[JobKind];
-        await handler({ id: row.id, kind: row.kind as JobKind, payload, attempt: row.attempts, signal: job.abort.signal });
+        await runner(row, job.abort.signal);
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
       } finally {
@@ -247,7 +291,12 @@ export class SqliteJobQueue implements JobQueue {
       const runAt = now + row.backoff_ms * 2 ** (row.attempts - 1);
       await update.set({ state: 'queued', run_at: runAt, lease_until: null, locked_by: null, last_error: error, updated_at: now }).execute();
     } else {
-      await update.set({ state: 'failed', lease_until: null, locked_by: null, last_error: error, finished_at: now, updated_at: now }).execute();
+      await this.db.transaction().execute(async (tx) => {
+        const failed = await this.updateOurClaim(row, tx)
+          .set({ state: 'failed', lease_until: null, locked_by: null, last_error: error, finished_at: now, updated_at: now })
+          .executeTakeFirst();
+        if (Number(failed.numUpdatedRows) > 0) await this.queueGiveUp(tx, row, error, now);
+      });
     }
   }
 
@@ -259,8 +308,8 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   /** An update of this very claim: ours, still active, and the same try. */
-  private updateOurClaim(row: JobRow) {
-    return this.db
+  private updateOurClaim(row: JobRow, db: Kysely<DB> = this.db) {
+    return db
       .updateTable('jobs')
       .where('id', '=', row.id)
       .where('locked_by', '=', this.workerId)

@@ -10,6 +10,7 @@ import * as hostMatchedGeneration from './0008_host_matched_generation.js';
 import * as hostMatchGap from './0009_host_match_gap.js';
 import * as consoleOverview from './0010_console_overview.js';
 import * as overviewIndexes from './0011_overview_indexes.js';
+import * as jobExhaustion from './0014_job_exhaustion.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_host_match_gap': hostMatchGap,
   '0010_console_overview': consoleOverview,
   '0011_overview_indexes': overviewIndexes,
+  '0014_job_exhaustion': jobExhaustion,
 };
