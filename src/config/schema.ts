@@ -73,6 +73,8 @@ export const ConfigSchema = Type.Object(
         enrolmentTokenTtlHours: Type.Integer({ minimum: 1, maximum: 24 * 365, default: 24 }),
         /** How often running scan tasks are checked for arrived inventories, offline agents and timeouts. */
         monitorIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+        /** A scan task's hosts are split into shards of this many, each a job any worker may take. */
+        scanShardSize: Type.Integer({ minimum: 1, maximum: 20_000, default: 500 }),
         /** How often scan policies are checked for a due slot. */
         schedulerIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
       },
@@ -141,6 +143,7 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: Kind;
   { env: 'OPENHSS_SCAN_INVENTORY_TIMEOUT_SECONDS', path: 'hosts.inventoryTimeoutSeconds', kind: 'integer', description: 'How long a host scan waits for the agent' },
   { env: 'OPENHSS_ENROLMENT_TOKEN_TTL_HOURS', path: 'hosts.enrolmentTokenTtlHours', kind: 'integer', description: 'Lifetime of agent enrolment tokens' },
   { env: 'OPENHSS_SCAN_MONITOR_INTERVAL_MS', path: 'hosts.monitorIntervalMs', kind: 'integer', description: 'How often running scan tasks are checked' },
+  { env: 'OPENHSS_SCAN_SHARD_SIZE', path: 'hosts.scanShardSize', kind: 'integer', description: 'Hosts per scan shard (one job each, taken by any worker)' },
   { env: 'OPENHSS_SCHEDULER_INTERVAL_SECONDS', path: 'hosts.schedulerIntervalSeconds', kind: 'integer', description: 'How often scan policies are checked for a due slot' },
   { env: 'OPENHSS_IMAGE_MAX_SIZE_BYTES', path: 'images.maxImageSizeBytes', kind: 'integer', description: 'Larger images are not pulled (image_oversized)' },
   { env: 'OPENHSS_IMAGE_TASK_TIMEOUT_HOURS', path: 'images.taskTimeoutHours', kind: 'integer', description: 'Image scan tasks running longer are stopped as timed out' },

@@ -36,9 +36,17 @@ export function registerJobHandlers(queue: JobQueue, deps: HandlerDependencies):
     deps.logger.info({ jobId: job.id, note: job.payload.note }, 'noop job ran');
   });
   queue.work('vulscan.task', async (job) => {
-    await deps.vulScans.runTask(job.payload.taskId);
-    await snapshot();
+    if ((await deps.vulScans.planShards(job.payload.taskId)) === 0) await snapshot();
   });
+  queue.work('vulscan.shard', async (job) => {
+    if (await deps.vulScans.runShard(job.payload.taskId, job.payload.shard)) await snapshot();
+  });
+  // A job that failed for good ends its work with the reason (at least once: each of these is idempotent).
+  queue.onExhausted('vulscan.shard', (job) => deps.vulScans.giveUpShard(job.payload.taskId, job.payload.shard, `the scan of this host failed on every try: ${job.lastError ?? 'unknown error'}`));
+  queue.onExhausted('vulscan.task', (job) => deps.vulScans.giveUpTask(job.payload.taskId, `the scan task could not be started: ${job.lastError ?? 'unknown error'}`));
+  queue.onExhausted('export.run', (job) => deps.exports.giveUp(job.payload.taskId, `export failed on every try: ${job.lastError ?? 'unknown error'}`));
+  queue.onExhausted('commontask.run', (job) => deps.commonTasks.giveUp(job.payload.taskId, `the scan failed on every try: ${job.lastError ?? 'unknown error'}`));
+  queue.onExhausted('imagescan.image', (job) => deps.imageScans.giveUpItem(job.payload.taskId, job.payload.assetId, `the scan failed on every try: ${job.lastError ?? 'unknown error'}`));
   queue.work('imagescan.image', async (job) => {
     await deps.imageScans.runItem(job.payload.taskId, job.payload.assetId, job.signal);
   });

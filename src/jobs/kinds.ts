@@ -18,8 +18,10 @@
 export interface JobPayloads {
   /** Waits `holdMs` (at most 60 s), then logs: proves a deployment's workers take jobs, and how they share them. */
   'system.noop': { note?: string; holdMs?: number };
-  /** Runs a vulnerability scan task: asks agents, matches inventories, records each host's outcome. */
+  /** Plans a vulnerability scan task: queues one `vulscan.shard` per shard of its hosts. */
   'vulscan.task': { taskId: string };
+  /** One shard of a scan task's hosts (`hosts.scanShardSize`, by host id): asks agents, matches inventories, records each host's outcome. */
+  'vulscan.shard': { taskId: string; shard: number };
   /** Re-matches every stored host inventory after the vulnerability DB changed. */
   'hosts.rematch': { reason: string };
   /** Writes one export task's file; `maxAttempts` lets the last try fail the task instead of leaving it running. */

@@ -146,10 +146,11 @@ export class ImageScanTaskRepository {
   }
 
   /** Marks an item handed to the queue; false when another dispatcher got there first. */
+  /** Claims the item for dispatch: dispatched_at holds −now until confirmDispatch says its job is queued. */
   async claimDispatch(taskId: string, assetId: string, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable('image_scan_task_items')
-      .set({ dispatched_at: now })
+      .set({ dispatched_at: -now })
       .where('task_id', '=', taskId)
       .where('image_asset_id', '=', assetId)
       .where('dispatched_at', 'is', null)
@@ -161,14 +162,23 @@ export class ImageScanTaskRepository {
     await this.db.updateTable('image_scan_task_items').set({ dispatched_at: null }).where('task_id', '=', taskId).where('image_asset_id', '=', assetId).where('scan_status', '=', 'waiting_for_scan').execute();
   }
 
-  /** Items handed out long ago that never started (their job was lost): offered again. */
-  async releaseLostDispatches(taskId: string, before: number): Promise<number> {
+  /** The claimed item's job is queued. */
+  async confirmDispatch(taskId: string, assetId: string, now: number): Promise<void> {
+    await this.db.updateTable('image_scan_task_items').set({ dispatched_at: now }).where('task_id', '=', taskId).where('image_asset_id', '=', assetId).where('dispatched_at', '<', 0).execute();
+  }
+
+  /**
+   * Items offered again: queued before `queuedBefore` and never started, or
+   * claimed before `claimedBefore` and never confirmed queued (the process
+   * died between the claim and the queue).
+   */
+  async releaseLostDispatches(taskId: string, queuedBefore: number, claimedBefore: number): Promise<number> {
     const r = await this.db
       .updateTable('image_scan_task_items')
       .set({ dispatched_at: null })
       .where('task_id', '=', taskId)
       .where('scan_status', '=', 'waiting_for_scan')
-      .where('dispatched_at', '<', before)
+      .where((eb) => eb.or([eb.and([eb('dispatched_at', '>', 0), eb('dispatched_at', '<', queuedBefore)]), eb.and([eb('dispatched_at', '<', 0), eb('dispatched_at', '>', -claimedBefore)])]))
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }

@@ -203,6 +203,19 @@ export class VulScanTaskRepository {
     return rows.map((r) => ({ hostId: r.host_id, commandId: r.command_id }));
   }
 
+  /** A slice of the task's hosts in host id order (a shard), with where each stands. */
+  async hostSlice(taskId: string, offset: number, limit: number): Promise<Array<{ hostId: string; scanStatus: HostScanStatus; commandId: string | null }>> {
+    const rows = await this.db
+      .selectFrom('vul_scan_task_hosts')
+      .select(['host_id', 'scan_status', 'command_id'])
+      .where('task_id', '=', taskId)
+      .orderBy('host_id')
+      .offset(offset)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ hostId: r.host_id, scanStatus: r.scan_status as HostScanStatus, commandId: r.command_id }));
+  }
+
   async setCommand(taskId: string, hostId: string, commandId: string): Promise<void> {
     await this.db.updateTable('vul_scan_task_hosts').set({ command_id: commandId }).where('task_id', '=', taskId).where('host_id', '=', hostId).execute();
   }

@@ -120,6 +120,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     offlineAfterMs: h.offlineAfterSeconds * 1000,
     inventoryMaxAgeMs: h.inventoryMaxAgeSeconds * 1000,
     inventoryTimeoutMs: h.inventoryTimeoutSeconds * 1000,
+    shardSize: h.scanShardSize,
   }, now);
   const hosts = new HostService(hostRepo, h.offlineAfterSeconds * 1000, now);
   const imageAssetRepo = new ImageAssetRepository(db);

@@ -87,6 +87,11 @@ export class ExportService {
     this.starter = starter;
   }
 
+  /** Every try of the task's job failed (its worker died on the last): the task fails with the reason, now rather than at the sweep. */
+  async giveUp(taskId: string, reason: string): Promise<void> {
+    await this.tasks.markFailure(taskId, reason, this.now());
+  }
+
   async createImageVulExport(projectId: string, r: ImageVulExportRequest): Promise<{ recordTotalNum: number; taskId: string }> {
     const assets: ImageAssetFilter = { ...r.assetFilter, projectId, imageType: r.imageType, enterpriseProjectIds: r.enterpriseProjectIds };
     if (!r.operateAll) {

@@ -12,6 +12,8 @@ export interface ScanSettings {
   offlineAfterMs: number;
   inventoryMaxAgeMs: number;
   inventoryTimeoutMs: number;
+  /** Hosts per shard: a task's hosts, ordered by id, are split into shards of this many, each a job of its own. */
+  shardSize: number;
 }
 
 export interface ScanRequest {
@@ -35,6 +37,8 @@ export interface TaskView extends VulScanTask {
 
 /** Queues a task for running; the job queue in production, a direct call in tests. */
 export type TaskStarter = (taskId: string) => Promise<void>;
+/** Queues one shard of a task (at most once per task and shard, however often it is asked). */
+export type ShardStarter = (taskId: string, shard: number) => Promise<void>;
 
 /** Until a project has measured throughput, assume a host takes this long. */
 const DEFAULT_MS_PER_HOST = 2000;
@@ -47,6 +51,7 @@ const MATCH_BATCH = 2000;
  */
 export class VulScanService {
   private starter: TaskStarter | undefined;
+  private shardStarter: ShardStarter | undefined;
   /**
    * When this process began watching agents. Silence is only held against an
    * agent for time a server could hear it: after a restart (or an outage of
@@ -71,8 +76,9 @@ export class VulScanService {
   }
 
   /** Wires how created tasks get run (the job queue). */
-  useStarter(starter: TaskStarter): void {
+  useStarter(starter: TaskStarter, shardStarter?: ShardStarter): void {
     this.starter = starter;
+    this.shardStarter = shardStarter;
   }
 
   /**
@@ -128,16 +134,46 @@ export class VulScanService {
   }
 
   /**
-   * The task's job: offline agents fail at once, hosts with a fresh stored
-   * inventory are matched now, the others are asked for one (the monitor
-   * picks their answers up). Safe to run again after a crash: only hosts
-   * still scanning are looked at.
+   * Runs the whole task here, shard after shard (tests, and a process
+   * without a queue). Safe to run again after a crash: only hosts still
+   * scanning are looked at.
    */
   async runTask(taskId: string): Promise<void> {
     const task = await this.tasks.findById(taskId);
     if (!task || task.status === 'finished') return;
-    const pending = await this.tasks.scanningHostIds(taskId);
-    const hosts = await this.hosts.findMany(task.projectId, { hostIds: pending.filter((p) => p.commandId === null).map((p) => p.hostId) });
+    for (let shard = 0; shard < this.shardCount(task); shard++) await this.runShard(taskId, shard);
+    await this.tasks.finishIfDone(taskId, this.now());
+  }
+
+  /**
+   * The task's job: queues one job per shard of its hosts, for any worker
+   * to take. Asking again (a retried job) queues nothing twice. Without a
+   * shard starter, runs the task here.
+   */
+  async planShards(taskId: string): Promise<number> {
+    const task = await this.tasks.findById(taskId);
+    if (!task || task.status === 'finished') return 0;
+    if (!this.shardStarter) {
+      await this.runTask(taskId);
+      return 0;
+    }
+    const shards = this.shardCount(task);
+    for (let shard = 0; shard < shards; shard++) await this.shardStarter(taskId, shard);
+    return shards;
+  }
+
+  /**
+   * One shard (a job): of its hosts still scanning and not waiting for an
+   * agent, offline agents fail at once, hosts with a fresh stored inventory
+   * are matched now, the others are asked for one (the monitor picks their
+   * answers up). Safe to run again, in any process, after a crash: a host
+   * already decided is never counted again. True when the task is finished.
+   */
+  async runShard(taskId: string, shard: number): Promise<boolean> {
+    const task = await this.tasks.findById(taskId);
+    if (!task || task.status === 'finished') return false;
+    const pending = await this.shardPending(task, shard);
+    const hosts = await this.hosts.findMany(task.projectId, { hostIds: pending });
     const now = this.now();
     const offline: HostOutcome[] = [];
     const ready: string[] = [];
@@ -150,9 +186,44 @@ export class VulScanService {
         await this.tasks.setCommand(taskId, host.id, await this.agents.issueCommand(host.id, 'collect_inventory'));
       }
     }
+    // Hosts removed since the task began have nothing to scan.
+    const found = new Set(hosts.map((h) => h.id));
+    offline.push(...pending.filter((id) => !found.has(id)).map((hostId): HostOutcome => ({ hostId, status: 'failed', failedReasons: reasonsFor(task, 'the host no longer exists') })));
     await this.tasks.finishHosts(taskId, offline, now);
     await this.matchAndFinish(task, ready);
+    // Recording the last host finishes the task; so does this, when the shard had nothing left to record.
     await this.tasks.finishIfDone(taskId, this.now());
+    return (await this.tasks.findById(taskId))?.status === 'finished';
+  }
+
+  /**
+   * A shard whose every try failed (its workers died or it threw): its hosts
+   * still scanning and not waiting for an agent fail with the reason, so the
+   * task ends instead of waiting for its deadline.
+   */
+  async giveUpShard(taskId: string, shard: number, reason: string): Promise<void> {
+    const task = await this.tasks.findById(taskId);
+    if (!task || task.status === 'finished') return;
+    const pending = await this.shardPending(task, shard);
+    await this.tasks.finishHosts(taskId, pending.map((hostId): HostOutcome => ({ hostId, status: 'failed', failedReasons: reasonsFor(task, reason) })), this.now());
+    await this.tasks.finishIfDone(taskId, this.now());
+  }
+
+  /** The plan job failed for good: every host not yet decided nor waiting for an agent fails with the reason. */
+  async giveUpTask(taskId: string, reason: string): Promise<void> {
+    const task = await this.tasks.findById(taskId);
+    if (!task || task.status === 'finished') return;
+    for (let shard = 0; shard < this.shardCount(task); shard++) await this.giveUpShard(taskId, shard, reason);
+  }
+
+  private shardCount(task: VulScanTask): number {
+    return Math.ceil(task.hostNum / this.settings.shardSize);
+  }
+
+  /** The shard's hosts (the task's hosts by id, shard × size onwards) still scanning without a command to an agent. */
+  private async shardPending(task: VulScanTask, shard: number): Promise<string[]> {
+    const rows = await this.tasks.hostSlice(task.id, shard * this.settings.shardSize, this.settings.shardSize);
+    return rows.filter((r) => r.scanStatus === 'scanning' && r.commandId === null).map((r) => r.hostId);
   }
 
   /**

@@ -54,8 +54,10 @@ export interface ImageScanTaskView {
 }
 
 const IMPLEMENTED_SCOPE = SCAN_SCOPE.vulnerabilities;
-/** A dispatched item that has not started this long after is offered to the queue again. */
+/** A dispatched item that has not started this long after is offered to the queue again (its job is keyed: never queued twice). */
 const LOST_DISPATCH_MS = 10 * 60_000;
+/** An item claimed for dispatch whose job was not confirmed queued this long after (its process died in between) is offered again. */
+const UNQUEUED_DISPATCH_MS = 60_000;
 const DISPATCH_BATCH = 200;
 /** A pulled image still scanning this long after it started lost its worker for good (every try crashed). */
 const STUCK_SCAN_MS = 60 * 60_000;
@@ -251,7 +253,7 @@ export class ImageScanService {
         await this.endTask(task, 'timeout', 'the task ran past its deadline (images.taskTimeoutHours)', 'failed');
         continue;
       }
-      await this.tasks.releaseLostDispatches(taskId, now - LOST_DISPATCH_MS);
+      await this.tasks.releaseLostDispatches(taskId, now - LOST_DISPATCH_MS, now - UNQUEUED_DISPATCH_MS);
       const retryAt = await this.dispatchTask(task);
       if (retryAt !== null) nextAt = nextAt === null ? retryAt : Math.min(nextAt, retryAt);
       await this.settleLocalItems(task);
@@ -259,6 +261,15 @@ export class ImageScanService {
       await this.finishIfDone(task);
     }
     return { nextAt };
+  }
+
+  /** Every try of an item's job failed (its worker died on the last): the item, if still open, fails with the reason. */
+  async giveUpItem(taskId: string, assetId: string, reason: string): Promise<void> {
+    const task = await this.tasks.get(taskId);
+    const item = await this.tasks.item(taskId, assetId);
+    if (!task || !item || task.status !== 'running') return;
+    if (item.scan_status !== 'waiting_for_scan' && item.scan_status !== 'scanning') return;
+    await this.finishItem(task, item, 'failed', reason);
   }
 
   /** Scans one image of a task (the `imagescan.image` job). Safe to run again after a crash. */
@@ -367,6 +378,7 @@ export class ImageScanService {
           }
         }
         await this.starter(task.id, item.image_asset_id);
+        await this.tasks.confirmDispatch(task.id, item.image_asset_id, this.now());
       }
       if (batch.length < DISPATCH_BATCH) return null;
     }
