@@ -19,8 +19,8 @@ export const csvRecord = (values: readonly Cell[]): string => `${values.map(csvF
 export class CsvWriter implements SheetWriter {
   private constructor(private readonly sink: FileSink) {}
 
-  static async create(path: string, headers: readonly string[]): Promise<CsvWriter> {
-    const sink = await FileSink.open(path);
+  static async create(target: string | FileSink, headers: readonly string[]): Promise<CsvWriter> {
+    const sink = typeof target === 'string' ? await FileSink.open(target) : target;
     await sink.write(`\uFEFF${csvRecord(headers)}`);
     return new CsvWriter(sink);
   }

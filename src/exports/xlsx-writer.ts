@@ -45,8 +45,8 @@ export class XlsxWriter implements SheetWriter {
     private readonly sheet: ExcelJS.Worksheet,
   ) {}
 
-  static async create(path: string, sheetName: string, columns: ReadonlyArray<{ header: string; width: number }>): Promise<XlsxWriter> {
-    const sink = await FileSink.open(path);
+  static async create(target: string | FileSink, sheetName: string, columns: ReadonlyArray<{ header: string; width: number }>): Promise<XlsxWriter> {
+    const sink = typeof target === 'string' ? await FileSink.open(target) : target;
     const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink.stream, useSharedStrings: false, useStyles: false });
     const sheet = workbook.addWorksheet(sheetName);
     sheet.columns = columns.map((c) => ({ header: c.header, width: c.width }));
@@ -60,14 +60,15 @@ export class XlsxWriter implements SheetWriter {
       this.pending = 0;
       await yieldToIo();
       const zipInput = sheetZipInput(this.sheet);
-      if (zipInput?._writableState?.needDrain) await once(zipInput, 'drain');
-      if (this.sink.stream.writableNeedDrain) await once(this.sink.stream, 'drain');
+      // Raced with the sink's failure: an upload that failed stops reading, and the zip input would never drain.
+      if (zipInput?._writableState?.needDrain) await Promise.race([once(zipInput, 'drain'), this.sink.failed]);
+      if (this.sink.stream.writableNeedDrain) await Promise.race([once(this.sink.stream, 'drain'), this.sink.failed]);
     }
   }
 
   async finish(): Promise<void> {
     this.sheet.commit();
-    await this.workbook.commit();
+    await Promise.race([this.workbook.commit(), this.sink.failed]);
     await this.sink.close();
   }
 

@@ -11,6 +11,7 @@ import * as hostMatchGap from './0009_host_match_gap.js';
 import * as consoleOverview from './0010_console_overview.js';
 import * as overviewIndexes from './0011_overview_indexes.js';
 import * as jobExhaustion from './0014_job_exhaustion.js';
+import * as fileStore from './0015_file_store.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_console_overview': consoleOverview,
   '0011_overview_indexes': overviewIndexes,
   '0014_job_exhaustion': jobExhaustion,
+  '0015_file_store': fileStore,
 };

@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import pino from 'pino';
 import { createTestApp, type TestApp } from '../../support/app.js';
@@ -12,9 +11,8 @@ import { ImageLocalRefRepository } from '../../../src/repositories/image-local-r
 import { ExportTaskRepository } from '../../../src/repositories/export-task-repository.js';
 import { HostRepository } from '../../../src/repositories/host-repository.js';
 import { VulListRepository } from '../../../src/repositories/vul-list-repository.js';
-import { ExportFiles } from '../../../src/exports/export-files.js';
 import { ExportSources, type ExportParams, type ExportTable } from '../../../src/exports/sources.js';
-import { EXPORT_DEADLINE_MS, ExportService } from '../../../src/services/export-service.js';
+import { EXPORT_DEADLINE_MS, ExportService, exportFileKey } from '../../../src/services/export-service.js';
 import { createJobQueue } from '../../../src/jobs/create-queue.js';
 import { registerJobHandlers } from '../../../src/jobs/handlers.js';
 import type { JobQueue } from '../../../src/jobs/queue.js';
@@ -400,7 +398,7 @@ for (const backend of backends) {
       const service = new ExportService(
         new ExportTaskRepository(db),
         new Flaky(db, new VulListRepository(db)),
-        new ExportFiles(t.config.dataDir),
+        t.runtime.files,
         new ImageAssetRepository(db),
         new HostRepository(db),
         { retentionMs: t.config.exports.retentionDays * 86_400_000 },
@@ -408,7 +406,15 @@ for (const backend of backends) {
       );
       return service;
     };
-    const tempFiles = () => (existsSync(join(t.config.dataDir, 'exports', 'tmp')) ? readdirSync(join(t.config.dataDir, 'exports', 'tmp')) : []);
+    /** What a worker killed mid-upload leaves in the task's store (local: a temp file; PostgreSQL: an incomplete upload): a body that never ends. */
+    const leavePartialUpload = (key: string) => {
+      const body = new Readable({ read() {} });
+      body.push(Buffer.from('PK\u0003\u0004 partial'));
+      const upload = t.runtime.files.put(key, body);
+      upload.catch(() => undefined);
+      return body;
+    };
+    const xlsxKey = (fileId: string) => exportFileKey(fileId, 'xlsx');
     const fileIdOf = async (taskId: string) => (await new ExportTaskRepository(t.runtime.database.db).get(taskId))!.fileId!;
     const request = { imageType: 'local' as const, enterpriseProjectIds: ['0'], enterpriseProjectId: '0', operateAll: true, imageIds: [], assetFilter: {}, exportSize: 1000, format: 'xlsx' as const };
 
@@ -422,20 +428,21 @@ for (const backend of backends) {
       const early = await download(fileId);
       assert.equal(early.statusCode, 404);
       assert.match(early.json().error_msg, /still running/);
-      assert.ok(!existsSync(join(t.config.dataDir, 'exports', `${fileId}.xlsx`)));
+      assert.equal(await t.runtime.files.stat(xlsxKey(fileId)), null, 'nothing published');
       // A worker stopping (or losing the lease) on the last try hands the job back: the task stays running.
       await assert.rejects(service.runTask(taskId, 3, 3, AbortSignal.abort()));
       assert.equal(((await call('GET', `/v5/${pid}/export-task/${taskId}`)).json() as Json).task_status, 'running');
-      // A worker killed outright leaves a partial temp file behind; the retry must overwrite it.
-      mkdirSync(join(t.config.dataDir, 'exports', 'tmp'), { recursive: true });
-      writeFileSync(join(t.config.dataDir, 'exports', 'tmp', `${taskId}.xlsx`), 'PK\u0003\u0004 partial');
+      // A worker killed outright leaves a partial upload behind; it is never served, and the retry publishes a whole file.
+      const partial = leavePartialUpload(xlsxKey(fileId));
+      assert.equal((await download(fileId)).statusCode, 404, 'a partial upload is not served');
       await service.runTask(taskId, 2, 3);
+      partial.destroy();
       const task = await settle(taskId);
       assert.equal(task.task_status, 'success');
       const file = await download(fileId);
       assert.equal(file.statusCode, 200);
       assert.deepEqual((await xlsxRows(file.rawPayload)).slice(1), await expectedImageRows('local'));
-      assert.ok(!tempFiles().includes(`${taskId}.xlsx`));
+      assert.equal((await t.runtime.files.stat(xlsxKey(fileId)))?.size, file.rawPayload.length);
     });
 
     it('the last failed attempt marks the task failure with its reason and removes the temp file', async () => {
@@ -447,7 +454,7 @@ for (const backend of backends) {
       assert.equal(task.task_status, 'failure');
       assert.match(task.failed_reason as string, /after 2 attempts: worker crashed mid-export/);
       assert.equal(task.file_id, '');
-      assert.ok(!tempFiles().includes(`${taskId}.xlsx`));
+      assert.equal(await t.runtime.files.stat(xlsxKey(await fileIdOf(taskId))), null);
       const res = await download(await fileIdOf(taskId));
       assert.equal(res.statusCode, 404);
       assert.match(res.json().error_msg, /failed/);
@@ -458,8 +465,7 @@ for (const backend of backends) {
     it('a task whose worker vanished is failed by the sweep at its deadline, with its temp file removed', async () => {
       const service = failingService(() => false);
       const { taskId } = await service.createImageVulExport(pid, request);
-      mkdirSync(join(t.config.dataDir, 'exports', 'tmp'), { recursive: true });
-      writeFileSync(join(t.config.dataDir, 'exports', 'tmp', `${taskId}.xlsx`), 'partial');
+      const partial = leavePartialUpload(xlsxKey(await fileIdOf(taskId)));
       assert.equal((await t.runtime.services.exports.sweep()).failed, 0, 'not before the deadline');
       t.clock.advance(EXPORT_DEADLINE_MS + 60_000);
       token = (await t.runtime.services.auth.issueFor(t.account.user.id, pid, ['token'])).token;
@@ -467,7 +473,8 @@ for (const backend of backends) {
       const task = await settle(taskId);
       assert.equal(task.task_status, 'failure');
       assert.match(task.failed_reason as string, /did not finish within 60 minutes/);
-      assert.ok(!tempFiles().includes(`${taskId}.xlsx`));
+      partial.destroy();
+      assert.equal(await t.runtime.files.stat(xlsxKey(await fileIdOf(taskId))), null);
       await service.runTask(taskId, 1, 3);
       assert.equal((await settle(taskId)).task_status, 'failure', 'the lost worker coming back cannot succeed it');
       assert.equal((await download(await fileIdOf(taskId))).statusCode, 404);
@@ -475,15 +482,15 @@ for (const backend of backends) {
 
     it('files past retention are deleted by the sweep; their download is then 404', async () => {
       const { task } = await exportAndDownload(`/v5/${pid}/image/local-vulnerability/export?export_size=5`, { operate_all: true });
-      const path = join(t.config.dataDir, 'exports', `${task.file_id}.xlsx`);
-      assert.ok(existsSync(path));
+      const key = xlsxKey(task.file_id as string);
+      assert.ok(await t.runtime.files.stat(key));
       t.clock.advance(t.config.exports.retentionDays * 86_400_000 - 60_000);
       await t.runtime.services.exports.sweep();
-      assert.ok(existsSync(path), 'kept until it expires');
+      assert.ok(await t.runtime.files.stat(key), 'kept until it expires');
       t.clock.advance(120_000);
       token = (await t.runtime.services.auth.issueFor(t.account.user.id, pid, ['token'])).token;
       assert.ok((await t.runtime.services.exports.sweep()).expired >= 1);
-      assert.ok(!existsSync(path));
+      assert.equal(await t.runtime.files.stat(key), null);
       const res = await download(task.file_id as string);
       assert.equal(res.statusCode, 404);
       assert.equal(res.json().error_code, 'HSS.0011');

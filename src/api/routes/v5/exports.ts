@@ -243,12 +243,12 @@ export const exportRoutes =
         },
       },
       async (request, reply) => {
-        const { file, size, fileName } = await service.download(request.params.project_id, request.params.file_id);
+        const { stream, size, fileName } = await service.download(request.params.project_id, request.params.file_id);
         return reply
           .header('Content-Type', 'application/octet-stream')
           .header('Content-Length', size)
           .header('Content-Disposition', `attachment; filename="${fileName.replace(/["\\\r\n]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(fileName)}`)
-          .send(file.createReadStream());
+          .send(stream);
       },
     );
   };
