@@ -64,11 +64,24 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
+/** Each source package's version as the index first lists it (a source may have binaries of two versions, e.g. linux). */
+export function firstSourceVersions(index: IndexPackage[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of index) if (!out.has(p.sourceName)) out.set(p.sourceName, p.sourceVersion);
+  return out;
+}
+
 export function buildFleet(index: IndexPackage[], hostCount: number, seed = 20240601): Fleet {
   const rand = prng(seed);
   // One entry per binary name (the index may list a name twice).
   const byName = new Map<string, IndexPackage>();
-  for (const p of index) if (!byName.has(p.name) && (p.architecture === 'amd64' || p.architecture === 'all')) byName.set(p.name, p);
+  // One version per source package (the first the index lists, as the tracker records are written
+  // for): the generator decides which installed versions a record affects from how it built them.
+  const sourceVersion = firstSourceVersions(index);
+  for (const p of index) {
+    if (byName.has(p.name) || (p.architecture !== 'amd64' && p.architecture !== 'all')) continue;
+    if (p.sourceVersion === sourceVersion.get(p.sourceName)) byName.set(p.name, p);
+  }
   const all = [...byName.values()];
   const kernel = all.filter((p) => /^linux-image-[0-9.]+-\d+-amd64$/.test(p.name)).sort((a, b) => (a.name < b.name ? 1 : -1))[0];
   const base = new Set<IndexPackage>();

@@ -103,7 +103,8 @@ export async function insertHosts(db: Kysely<DB>, projectId: string, inventories
       ips: JSON.stringify([ip]),
       private_ip: ip,
       public_ip: '',
-      asset_value: 'common',
+      // As a fleet is classified: a tenth important servers, a tenth test machines.
+      asset_value: i % 10 === 0 ? 'important' : i % 10 === 1 ? 'test' : 'common',
       agent_version: '0.1.0',
       last_seen_at: now,
       inventory_hash: inv.hash,

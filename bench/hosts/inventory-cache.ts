@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { StoredInventory } from './hosts.js';
 
 // 2: documents in the repository's compact encoding (src/repositories/inventory-codec.ts).
-const FORMAT = 2;
+// 3: one version per source package in the fleet (fleet.ts).
+const FORMAT = 3;
 const DIR = join(process.env.OPENHSS_BENCH_CACHE ?? join(homedir(), '.cache', 'openhss-bench'), 'hosts');
 
 /** A cache key over everything the inventories follow from. */

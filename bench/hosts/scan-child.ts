@@ -1,21 +1,36 @@
 /**
- * The timed scan, in a process of its own so its peak RSS is the scan's: opens the runtime on the
+ * The timed scans, in a process of its own so its peak RSS is the scan's: opens the runtime on the
  * prepared database, marks the hosts online and fresh, then runs a scheduled scan of all hosts
  * (createTask + runTask) twice: the first stores every host's vulnerabilities, the second finds
- * nothing changed. Prints one JSON line (support/child.ts).
+ * nothing changed. With an update feed in the plan, it then imports it into the data directory's
+ * DB as `openhss db import` does and runs a third scheduled scan. After the first and the third,
+ * it reads back what the product stored through its services (stored-count.ts). Prints one JSON
+ * line (support/child.ts).
  *
- *   node --import tsx bench/hosts/scan-child.ts '<config JSON>' <project id>
+ *   node --import tsx bench/hosts/scan-child.ts '<config JSON>' <project id> <plan JSON file>
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { validateConfig } from '../../src/config/load.js';
 import { openRuntime } from '../../src/runtime/runtime.js';
 import { report, vmHwm } from '../support/child.js';
 import { HostInventoryRepository } from '../../src/repositories/host-inventory-repository.js';
 import { refreshHosts } from './hosts.js';
+import { storedCounts } from './stored-count.js';
+import { buildVulnDb } from './vulndb.js';
 
-const [configJson, projectId] = process.argv.slice(2);
-if (!configJson || !projectId) throw new Error('usage: scan-child.ts <config JSON> <project id>');
-const runtime = await openRuntime(validateConfig(JSON.parse(configJson) as Record<string, unknown>));
+export interface ScanPlan {
+  sampleHostIds: string[];
+  /** Tracker JSON of the updated feed, or null for no update phase. */
+  updateJson: string | null;
+}
+
+const [configJson, projectId, planFile] = process.argv.slice(2);
+if (!configJson || !projectId || !planFile) throw new Error('usage: scan-child.ts <config JSON> <project id> <plan JSON file>');
+const plan = JSON.parse(readFileSync(planFile, 'utf8')) as ScanPlan;
+const config = validateConfig(JSON.parse(configJson) as Record<string, unknown>);
+const runtime = await openRuntime(config);
 try {
   const { vulScans } = runtime.services;
   const db = runtime.database.db;
@@ -47,15 +62,6 @@ try {
       hostStates: Object.fromEntries(hostStates.map((r) => [r.scan_status, Number(r.n)])),
     };
   };
-  const counts = async () => {
-    const row = await db
-      .selectFrom('host_vuls')
-      .innerJoin('hosts', 'hosts.seq', 'host_vuls.host_seq')
-      .select([sql<number>`count(*)`.as('rows'), sql<number>`count(distinct host_vuls.vul_seq)`.as('vulIds')])
-      .where('hosts.project_id', '=', projectId)
-      .executeTakeFirstOrThrow();
-    return { hostVulRows: Number(row.rows), vulIds: Number(row.vulIds) };
-  };
 
   // The floor: what any scan of these hosts must do at least, read and decode every stored inventory
   // (in the scan's batches of 200), with no matching and no writes.
@@ -67,11 +73,19 @@ try {
   const floorMs = performance.now() - floorStart;
 
   const first = await scan();
-  const afterFirst = await counts();
   const firstPeak = vmHwm();
+  const firstStored = await storedCounts(runtime, projectId, plan.sampleHostIds);
   const second = await scan();
-  const afterSecond = await counts();
-  report({ baseRss, firstPeak, floorMs, floorPackages: packages, first: { ...first, ...afterFirst }, second: { ...second, ...afterSecond } });
+  let update = null;
+  if (plan.updateJson) {
+    // The DB update as `openhss db import` makes it (a new file renamed into place), then the
+    // provider's next look at the file (it looks every 2 s; here at once).
+    const imported = await buildVulnDb(join(config.dataDir, 'vulndb.sqlite'), plan.updateJson);
+    if (!runtime.vulnDb.refresh()) throw new Error('the updated DB file was not picked up');
+    const third = await scan();
+    update = { importMs: imported.ms, scan: third, stored: await storedCounts(runtime, projectId, plan.sampleHostIds) };
+  }
+  report({ baseRss, firstPeak, floorMs, floorPackages: packages, first: { ...first, stored: firstStored }, second, update });
 } catch (err) {
   // The parent shows why the scan could not run, and goes on with the other parts.
   report({ baseRss: vmHwm(), error: (err as Error).stack ?? String(err) });

@@ -34,11 +34,21 @@ export async function startServerChild(configJson: string): Promise<{ url: strin
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
+    let done = false;
     child.stdout!.on('data', (d: Buffer) => {
+      // Once the address is known the server's log lines (info: one a request) are read and dropped.
+      if (done) {
+        if (process.env.BENCH_SERVER_LOG) process.stderr.write(d);
+        return;
+      }
       out += d.toString();
       // Log lines (the demo-DB warning) may share stdout: the address line is the one naming bareUrl.
       const found = out.split('\n').find((l) => l.includes('"bareUrl"'));
-      if (found) resolve(found);
+      if (found) {
+        done = true;
+        out = '';
+        resolve(found);
+      }
     });
     child.on('exit', (code) => reject(new Error(`server child exited with ${code}`)));
   });
