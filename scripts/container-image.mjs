@@ -125,7 +125,24 @@ export function assembleContext(dir, repo = REPO) {
   copy(join(repo, 'dist'), join(dir, 'dist'));
   rmSync(join(dir, 'dist/.build-stamp'), { force: true });
   for (const pkg of productionPackageDirs(repo)) copy(pkg, join(dir, relative(repo, pkg)));
+  trimNodeModules(join(dir, 'node_modules'));
   return dir;
+}
+
+/** Files no running process reads: type declarations, source maps, and the native addon's sources and build leftovers. */
+const UNUSED_FILE = /\.(d\.[cm]?ts|map)$/;
+const UNUSED_PATHS = ['better-sqlite3/deps', 'better-sqlite3/src', 'better-sqlite3/build/deps', 'better-sqlite3/build/Release/obj', 'better-sqlite3/build/Release/obj.target', 'better-sqlite3/build/Release/.deps', 'better-sqlite3/build/Release/sqlite3.a', 'better-sqlite3/build/Release/test_extension.node'];
+
+function trimNodeModules(dir) {
+  for (const path of UNUSED_PATHS) rmSync(join(dir, path), { recursive: true, force: true });
+  const walk = (at) => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (UNUSED_FILE.test(entry.name)) rmSync(path);
+    }
+  };
+  walk(dir);
 }
 
 /**

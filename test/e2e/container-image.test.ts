@@ -257,10 +257,10 @@ describe('container image (podman, read-only root, non-root user)', { skip, conc
       mounts: tmpData,
       env: { ...shared, OPENHSS_HOST: '127.0.0.1', OPENHSS_PORT: String(port), OPENHSS_QUEUE_IN_PROCESS_WORKERS: 'false' },
     });
-    const apiLog = await waitForLog(api, /Web console: /);
-    assert.match(apiLog, /"database":"postgres"/);
+    // Both at once, as a Deployment's pods start: the migrations take a lock, so either may run them.
     await startContainer(worker, image, { mounts: tmpData, env: shared, command: ['worker'] });
-    const workerLog = await waitForLog(worker, /openhss worker started/);
+    const [apiLog, workerLog] = await Promise.all([waitForLog(api, /Web console: /), waitForLog(worker, /openhss worker started/)]);
+    assert.match(apiLog, /"database":"postgres"/);
     assert.match(workerLog, /"database":"postgres"/);
 
     assert.deepEqual(await healthOf(api), { code: 0, status: 'healthy' });
