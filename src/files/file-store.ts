@@ -50,11 +50,12 @@ export function checkKey(key: string): string {
 /** Passes bytes through unchanged while counting them and hashing them with SHA-256. */
 export class DigestingStream extends Transform {
   private readonly hash: Hash = createHash('sha256');
-  size = 0;
+  /** Bytes passed so far (not `size`: the S3 upload helper would take that for the length of the whole body). */
+  bytes = 0;
   private digest: string | undefined;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
+    this.bytes += chunk.length;
     this.hash.update(chunk);
     callback(null, chunk);
   }

@@ -61,7 +61,7 @@ export class LocalFileStore implements FileStore {
       await rm(temp, { force: true });
       throw err;
     }
-    return { key, size: digest.size, sha256: digest.sha256() };
+    return { key, size: digest.bytes, sha256: digest.sha256() };
   }
 
   async get(key: string): Promise<{ stream: Readable; size: number } | null> {

@@ -15,7 +15,8 @@ export const CHUNK_BYTES = 1024 * 1024;
  * (large objects are orphaned unless each unlink is remembered).
  *
  * An upload is a `file_blobs` row, invisible until its last chunk is in and
- * one transaction marks it complete and drops the key's previous file. A
+ * one transaction marks it complete and drops the key's previous file and
+ * other uploads (the last writer to finish wins). A
  * writer killed mid-upload leaves an incomplete row that no reader sees;
  * `delete` and `sweepIncomplete` remove it. Reads fetch one chunk at a
  * time, so memory stays at a chunk or two whatever the file's size.
@@ -56,12 +57,13 @@ export class PostgresFileStore implements FileStore {
         }
       }
       if (filled > 0) await flush();
-      const size = digest.size;
+      const size = digest.bytes;
       const sha256 = digest.sha256();
       await this.db.transaction().execute(async (trx) => {
         // One publisher per key at a time; the last to publish wins.
         await sql`select pg_advisory_xact_lock(hashtextextended(${`openhss-file:${key}`}, 0))`.execute(trx);
-        await sql`delete from file_blobs where key = ${key} and complete`.execute(trx);
+        // The key's previous file, and any other upload of it (a killed writer's leftovers; a stale writer still going then fails).
+        await sql`delete from file_blobs where key = ${key} and id <> ${id}`.execute(trx);
         const done = await sql`update file_blobs set complete = true, size = ${size}, sha256 = ${sha256}, completed_at = ${this.now()} where id = ${id} and not complete`.execute(trx);
         if (Number(done.numAffectedRows ?? 0) !== 1) throw new Error(`the upload of ${key} was deleted while it was written`);
       });

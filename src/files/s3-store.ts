@@ -75,7 +75,7 @@ export class S3FileStore implements FileStore {
       digest.destroy();
       throw err;
     }
-    return { key, size: digest.size, sha256: digest.sha256() };
+    return { key, size: digest.bytes, sha256: digest.sha256() };
   }
 
   async get(key: string): Promise<{ stream: Readable; size: number } | null> {
@@ -109,9 +109,16 @@ export class S3FileStore implements FileStore {
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     for (;;) {
-      const page = await this.client.send(
-        new ListMultipartUploadsCommand({ Bucket: this.settings.bucket, Prefix: this.settings.prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
-      );
+      let page;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.settings.bucket, Prefix: this.settings.prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+      } catch (err) {
+        // Some S3-compatible stores (s3rver, a few gateways) do not list uploads: a bucket lifecycle rule is then the only cleaner.
+        if (err instanceof S3ServiceException && (err.name === 'NotImplemented' || err.$metadata?.httpStatusCode === 501)) return aborted;
+        throw err;
+      }
       for (const u of page.Uploads ?? []) {
         if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated.getTime() >= before) continue;
         await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.settings.bucket, Key: u.Key, UploadId: u.UploadId }));
