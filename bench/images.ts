@@ -13,6 +13,7 @@
  *   image scan task with is_all, carried out by the real job queue and
  *   dispatcher at the default concurrency, timed from task creation to the
  *   task's end; images per minute, and the share of layers the layer cache served.
+ *   With the product's defaults: queue and dispatcher poll intervals, log level info (on stderr).
  *
  *   node --import tsx bench/images.ts [--images 50] [--runs 2]
  */
@@ -79,9 +80,11 @@ async function floor(url: string, blobs: Array<{ repository: string; layer: Laye
 
 async function scanRun(registryUrl: string, expected: number): Promise<{ ms: number; images: number; layers: number; cachedLayers: number; success: number; failed: number; vulnerable: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'openhss-bench-images-'));
-  const config = validateConfig({ dataDir, log: { level: 'silent' }, hosts: { monitorIntervalMs: 100 }, queue: { pollIntervalMs: 50 } });
+  // As a user runs it: default dispatcher and queue poll intervals, default log level (info). The
+  // logs go to stderr only so that the Markdown on stdout stays clean.
+  const config = validateConfig({ dataDir });
   const runtime = await openRuntime(config);
-  const logger = pino({ level: 'silent' });
+  const logger = pino({ level: config.log.level }, pino.destination(2));
   const queue = createJobQueue(runtime.database, queueOptions(config, logger));
   wireStarters(runtime, queue);
   const background = await startBackground(runtime, queue, logger);
