@@ -1,7 +1,7 @@
 /**
  * Overview benchmark: GET /v5/{project_id}/openhss/overview at a 20,000-host fleet with millions
  * of stored host vulnerabilities, against a bare Fastify route and a trivial authenticated route
- * (…/openhss/whoami) in the same server process; target p95 ≤ 100 ms. SQLite and PostgreSQL
+ * (…/openhss/whoami) in the same server process; target p99 ≤ 20 ms under 16 connections (issue 13). SQLite and PostgreSQL
  * (127.0.0.1:5432, trust auth, database `test`, a throwaway schema).
  *
  *   node --import tsx bench/overview.ts [--backend sqlite|postgres|both] [--hosts 20000] [--vuls-per-host 250]
@@ -18,7 +18,7 @@
  * Prints progress on stderr and a Markdown block on stdout (for docs/benchmarks.md).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -295,18 +295,20 @@ try {
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown';
-console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu}, Node ${process.version}`);
+console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpu}, Node ${process.version}, load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
 console.log(
   `\nFleet: ${hostCount} hosts with ${vulsPerHost} vulnerabilities each (${hostCount * vulsPerHost} host_vuls rows, ${IGNORED_SHARE * 100} % ignored, 1 % KEV) over a catalogue of ${CATALOGUE}; ` +
     `${imageCount} CI/CD images with ${VULS_PER_IMAGE} each; 29 past daily snapshots.`,
 );
-console.log('\n| backend | route | one client p50 / p95 ms | target p95 ≤ 100 ms | req/s | p50 / p97.5 / p99 ms under load |');
-console.log('| --- | --- | ---: | --- | ---: | ---: |');
+console.log(`\n| backend | route | one client p50 / p95 ms | ${connections} connections req/s | vs floor | p50 / p97.5 / p99 ms under load | target p99 ≤ 20 ms |`);
+console.log('| --- | --- | ---: | ---: | ---: | ---: | --- |');
 for (const r of results) {
+  const floor = r.rows[0]!;
   for (const row of r.rows) {
     const isOverview = row.name.includes('overview');
+    const verdict = isOverview ? (row.errors === 0 && row.p99 <= 20 ? 'met' : '**missed**') : '';
     console.log(
-      `| ${r.backend} | ${row.name} | ${row.seqP50.toFixed(1)} / ${row.seqP95.toFixed(1)} | ${isOverview ? (row.seqP95 <= 100 ? 'met' : '**missed**') : ''} | ${row.rps} | ${row.p50} / ${row.p97_5} / ${row.p99} |`,
+      `| ${r.backend} | ${row.name} | ${row.seqP50.toFixed(1)} / ${row.seqP95.toFixed(1)} | ${row.rps} | ${(row.rps / floor.rps).toFixed(2)}× | ${row.p50} / ${row.p97_5} / ${row.p99} | ${verdict} |`,
     );
   }
 }

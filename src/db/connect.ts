@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
+import { preparedName } from './prepared.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -52,8 +53,39 @@ function openSqlite(file: string): Database {
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', sqliteFile: file, close: () => db.destroy() };
+}
+
+/** Statements kept per SQL text (short texts only: bulk writes with thousands of values are not worth keeping). */
+const STATEMENT_CACHE = 256;
+const CACHED_SQL_MAX = 4096;
+
+/**
+ * Kysely prepares every query anew; preparing costs as much as running a
+ * short read. Statements are kept by text (least recently used dropped) and
+ * reused unless one is still being iterated (a stream).
+ */
+function withStatementCache(sqlite: SQLite.Database): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql: string) {
+      if (sql.length > CACHED_SQL_MAX) return sqlite.prepare(sql);
+      const kept = cache.get(sql);
+      if (kept && !kept.busy) {
+        cache.delete(sql);
+        cache.set(sql, kept);
+        return kept;
+      }
+      const stmt = sqlite.prepare(sql);
+      if (!kept) {
+        cache.set(sql, stmt);
+        if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
+    },
+    close: () => sqlite.close(),
+  };
 }
 
 function openPostgres(url: string, schema: string, poolSize: number): Database {
@@ -69,6 +101,14 @@ function openPostgres(url: string, schema: string, poolSize: number): Database {
   });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Registered hot-path texts (prepared.ts) run as named statements: parsed and planned once per connection.
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const name = typeof args[0] === 'string' && args.length === 2 ? preparedName(args[0]) : undefined;
+      return name ? query({ name, text: args[0], values: args[1] }) : query(...args);
+    };
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', postgres: { connectionString: url, schema }, close: () => db.destroy() };
 }

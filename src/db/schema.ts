@@ -228,10 +228,12 @@ export interface VulScanTaskHostsTable {
   finished_at: number | null;
 }
 
-export interface VulScanTaskDaysTable {
+/** Tasks per project, scan type ('' for every type) and unit (migration 0013: all time, UTC day, hour). */
+export interface VulScanTaskCountsTable {
   project_id: string;
   scan_type: string;
-  day: number;
+  unit: number;
+  slot: number;
   n: number;
 }
 
@@ -347,6 +349,39 @@ export interface KevVulCountsTable {
   vul_seq: number;
   open_num: number;
   handled_num: number;
+}
+
+/** Counts of a listed image's digest (migration 0013), kept by triggers. */
+export interface ImageVulCountColumns {
+  open_critical_num: number;
+  open_high_num: number;
+  open_medium_num: number;
+  open_low_num: number;
+  open_unknown_num: number;
+  handled_num: number;
+}
+
+export interface ImageAssetVulCountsTable extends ImageVulCountColumns {
+  id: string;
+  project_id: string;
+  enterprise_project_id: string;
+  image_name: string;
+  open_kev_vul_ids: string;
+}
+
+/** Per project and enterprise project: listed images, vulnerable ones, and the sums of their counts. */
+export interface ImageVulTotalsTable extends ImageVulCountColumns {
+  project_id: string;
+  enterprise_project_id: string;
+  image_num: number;
+  vulnerable_num: number;
+}
+
+export interface ImageKevCountsTable {
+  project_id: string;
+  enterprise_project_id: string;
+  vul_id: string;
+  image_num: number;
 }
 
 export interface HostVulTotalsTable {
@@ -576,7 +611,7 @@ export interface DB {
   vul_scan_tasks: VulScanTasksTable;
   vul_scan_task_hosts: VulScanTaskHostsTable;
   vul_scan_throughput: VulScanThroughputTable;
-  vul_scan_task_days: VulScanTaskDaysTable;
+  vul_scan_task_counts: VulScanTaskCountsTable;
   registries: RegistriesTable;
   image_assets: ImageAssetsTable;
   image_local_refs: ImageLocalRefsTable;
@@ -595,5 +630,8 @@ export interface DB {
   kev_vul_counts: KevVulCountsTable;
   overview_days: OverviewDaysTable;
   host_vul_totals: HostVulTotalsTable;
+  image_asset_vul_counts: ImageAssetVulCountsTable;
+  image_vul_totals: ImageVulTotalsTable;
+  image_kev_counts: ImageKevCountsTable;
   job_schedules: JobSchedulesTable;
 }

@@ -56,9 +56,10 @@ const sum = (column: string) => sql<number>`coalesce(sum(${sql.ref(column)}), 0)
 const HOST_OPEN = sql`(h.vul_critical_num + h.vul_high_num + h.vul_medium_num + h.vul_low_num)`;
 
 /**
- * The overview's reads: one row per host or image (their kept counts, see
- * host-vul-counts.ts and image-content-repository.ts), the KEV counts the
- * triggers keep, and the daily rows. Nothing here reads findings.
+ * The overview's reads: totals per project and enterprise project, the first
+ * entries of the ranking indexes of hosts and images (their kept counts, see
+ * host-vul-counts.ts, image-content-repository.ts and migration 0013), the KEV
+ * counts the triggers keep, and the daily rows. Nothing here reads findings.
  */
 export class OverviewRepository {
   constructor(private readonly db: Kysely<DB>) {}
@@ -83,28 +84,56 @@ export class OverviewRepository {
     return { total: n(r.total), vulnerable: n(r.vulnerable), critical: n(r.critical), high: n(r.high), medium: n(r.medium), low: n(r.low), handled: n(r.handled), kev: n(r.kev) };
   }
 
-  private images(projectId: string, eps: readonly string[]) {
-    return this.db
-      .selectFrom('image_assets as a')
-      .leftJoin('image_contents as c', (j) => j.onRef('c.project_id', '=', 'a.project_id').onRef('c.image_digest', '=', 'a.image_digest'))
-      .where('a.project_id', '=', projectId)
-      .where('a.removed_at', 'is', null)
-      .where('a.enterprise_project_id', 'in', [...eps]);
+  /** From the per-project totals the image triggers keep (one row per enterprise project). */
+  async imageTotals(projectId: string, eps: readonly string[]): Promise<ImageTotals> {
+    const r = await this.db
+      .selectFrom('image_vul_totals')
+      .select([
+        sum('image_num').as('total'),
+        sum('vulnerable_num').as('vulnerable'),
+        sum('open_critical_num').as('critical'),
+        sum('open_high_num').as('high'),
+        sum('open_medium_num').as('medium'),
+        sum('open_low_num').as('low'),
+        sum('open_unknown_num').as('unknown'),
+        sum('handled_num').as('handled'),
+      ])
+      .where('project_id', '=', projectId)
+      .where('enterprise_project_id', 'in', [...eps])
+      .executeTakeFirstOrThrow();
+    return { total: n(r.total), vulnerable: n(r.vulnerable), critical: n(r.critical), high: n(r.high), medium: n(r.medium), low: n(r.low), unknown: n(r.unknown), handled: n(r.handled) };
   }
 
   /**
-   * Every image listed now (not removed) with its digest's kept counts: one
-   * narrow row per image, read once for the totals, the most vulnerable
-   * images and the open KEV vulnerabilities.
+   * The most vulnerable images: by open critical, then high, medium, low,
+   * unknown vulnerabilities, then name and id (byte order). Each enterprise
+   * project's first entries of the image_asset_vul_counts_rank index, merged;
+   * images with nothing open rank last and are dropped.
    */
-  async imageRows(projectId: string, eps: readonly string[]): Promise<ImageRow[]> {
-    const rows = await this.images(projectId, eps)
-      .select([
-        'a.id', 'a.image_type', 'a.image_name', 'a.image_version', 'a.namespace', 'a.registry_name', 'a.image_digest', 'a.latest_scan_time',
-        'c.open_critical_num', 'c.open_high_num', 'c.open_medium_num', 'c.open_low_num', 'c.open_unknown_num', 'c.handled_num', 'c.open_kev_vul_ids',
-      ])
-      .execute();
-    return rows.map((r) => ({
+  async topImages(projectId: string, eps: readonly string[], limit: number): Promise<ImageRow[]> {
+    const perEp = await Promise.all(
+      eps.map((ep) =>
+        this.db
+          .selectFrom('image_asset_vul_counts as r')
+          .innerJoin('image_assets as a', 'a.id', 'r.id')
+          .select([
+            'r.id', 'a.image_type', 'r.image_name', 'a.image_version', 'a.namespace', 'a.registry_name', 'a.image_digest', 'a.latest_scan_time',
+            'r.open_critical_num', 'r.open_high_num', 'r.open_medium_num', 'r.open_low_num', 'r.open_unknown_num', 'r.handled_num', 'r.open_kev_vul_ids',
+          ])
+          .where('r.project_id', '=', projectId)
+          .where('r.enterprise_project_id', '=', ep)
+          .orderBy('r.open_critical_num', 'desc')
+          .orderBy('r.open_high_num', 'desc')
+          .orderBy('r.open_medium_num', 'desc')
+          .orderBy('r.open_low_num', 'desc')
+          .orderBy('r.open_unknown_num', 'desc')
+          .orderBy('r.image_name')
+          .orderBy('r.id')
+          .limit(limit)
+          .execute(),
+      ),
+    );
+    const rows: ImageRow[] = perEp.flat().map((r) => ({
       id: r.id,
       image_type: r.image_type,
       image_name: r.image_name,
@@ -121,6 +150,29 @@ export class OverviewRepository {
       handled: n(r.handled_num),
       openKev: r.open_kev_vul_ids && r.open_kev_vul_ids !== '[]' ? (JSON.parse(r.open_kev_vul_ids) as string[]) : [],
     }));
+    const key = (r: ImageRow) => [r.critical, r.high, r.medium, r.low, r.unknown];
+    const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    return rows
+      .filter((r) => r.critical + r.high + r.medium + r.low + r.unknown > 0)
+      .sort((a, b) => {
+        const [x, y] = [key(a), key(b)];
+        for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return y[i]! - x[i]!;
+        return bytes(a.image_name, b.image_name) || bytes(a.id, b.id);
+      })
+      .slice(0, limit);
+  }
+
+  /** Images in scope with each KEV vulnerability open (kept by triggers). */
+  async imageKev(projectId: string, eps: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('image_kev_counts')
+      .select(['vul_id', sql<number>`sum(image_num)`.as('image_num')])
+      .where('project_id', '=', projectId)
+      .where('enterprise_project_id', 'in', [...eps])
+      .where('image_num', '>', 0)
+      .groupBy('vul_id')
+      .execute();
+    return new Map(rows.map((r) => [r.vul_id, n(r.image_num)]));
   }
 
   /**

@@ -3,6 +3,8 @@ import type { DB, VulScanTasksTable } from '../db/schema.js';
 import type { AssetValue } from '../domain/host.js';
 import type { VulType } from '../domain/vulnerability.js';
 import type { FailedReason, HostScanStatus, ScanTaskType, VulScanTask } from '../domain/vul-scan-task.js';
+import { prepared } from '../db/prepared.js';
+import { TASK_COUNT_ALL, TASK_COUNT_DAY, TASK_COUNT_HOUR } from '../db/migrations/0013_list_latency.js';
 
 export interface NewTaskHost {
   hostId: string;
@@ -47,8 +49,90 @@ export interface HostOutcome {
 
 const CHUNK = 500;
 const DAY_MS = 86_400_000;
-/** Offsets up to this are skipped through directly; deeper pages seek by day first. */
-const SEEK_FROM_OFFSET = 1000;
+const HOUR_MS = 3_600_000;
+/** Bounds of a time filter left open (epoch ms; the latest is JavaScript's last date). */
+const NO_MIN = 0;
+const NO_MAX = 8_640_000_000_000_000;
+/** Without a time filter, offsets up to this are skipped through directly; deeper pages seek by day first. */
+const SEEK_FROM_OFFSET = 500;
+/** A page further than this into a day finds its hour first. */
+const HOUR_SEEK_FROM = 100;
+
+const TASK_COLUMNS =
+  'id, project_id, scan_type, scan_vul_types, urgent_vul_ids, status, start_time, end_time, host_num, scanning_host_num, success_host_num, failed_host_num, schedule_slot, deadline';
+const ORDER = 'order by start_time desc, id desc limit ? offset ?';
+const PAGE = prepared<Selectable<VulScanTasksTable>>(`select ${TASK_COLUMNS} from vul_scan_tasks where project_id = ? and start_time >= ? and start_time <= ? ${ORDER}`);
+const PAGE_OF_TYPE = prepared<Selectable<VulScanTasksTable>>(
+  `select ${TASK_COLUMNS} from vul_scan_tasks where project_id = ? and scan_type = ? and start_time >= ? and start_time <= ? ${ORDER}`,
+);
+const TOTAL = prepared<{ n: number }>(`select n from vul_scan_task_counts where project_id = ? and scan_type = ? and unit = ${TASK_COUNT_ALL} and slot = 0`);
+const HOURS = prepared<{ slot: number; n: number }>(
+  `select slot, n from vul_scan_task_counts where project_id = ? and scan_type = ? and unit = ${TASK_COUNT_HOUR} and slot between ? and ? order by slot desc`,
+);
+/** The day the running count of tasks, newest day first, passes an offset, with the count up to it. */
+const DAY_AT = prepared<{ slot: number; n: number; cum: number }>(
+  `select slot, n, cum from (select slot, n, sum(n) over (order by slot desc) as cum from vul_scan_task_counts where project_id = ? and scan_type = ? and unit = ${TASK_COUNT_DAY}) d
+    where cum > ? order by slot desc limit 1`,
+);
+/** Partial hours at the newest (head) and oldest (tail) end of a time range. */
+const HEAD = -1;
+const TAIL = -2;
+/** The kept counts of a time range's whole days and hours, and its partial hours at both ends counted. */
+const bucketsSql = (typed: boolean) => {
+  const range = (unit: number) => `select ${unit} as unit, slot, n from vul_scan_task_counts where project_id = ? and scan_type = ? and unit = ${unit} and slot between ? and ?`;
+  const partial = (tag: number) => `select ${tag} as unit, 0 as slot, count(*) as n from vul_scan_tasks where project_id = ?${typed ? ' and scan_type = ?' : ''} and start_time between ? and ?`;
+  return [range(TASK_COUNT_DAY), range(TASK_COUNT_HOUR), range(TASK_COUNT_HOUR), partial(HEAD), partial(TAIL)].join(' union all ');
+};
+const BUCKETS = prepared<{ unit: number; slot: number; n: number }>(bucketsSql(false));
+const BUCKETS_OF_TYPE = prepared<{ unit: number; slot: number; n: number }>(bucketsSql(true));
+
+/** How a time range [low, high] (inclusive ms) splits into partial hours, whole hours and whole days. */
+interface Pieces {
+  head: [number, number];
+  topHours: [number, number];
+  days: [number, number];
+  bottomHours: [number, number];
+  tail: [number, number];
+}
+const EMPTY: [number, number] = [1, 0];
+
+function piecesOf(low: number, high: number): Pieces {
+  const firstHour = Math.ceil(low / HOUR_MS);
+  const lastHour = Math.floor((high + 1) / HOUR_MS) - 1;
+  if (firstHour > lastHour) return { head: [low, high], topHours: EMPTY, days: EMPTY, bottomHours: EMPTY, tail: EMPTY };
+  const head: [number, number] = (lastHour + 1) * HOUR_MS <= high ? [(lastHour + 1) * HOUR_MS, high] : EMPTY;
+  const tail: [number, number] = low < firstHour * HOUR_MS ? [low, firstHour * HOUR_MS - 1] : EMPTY;
+  const firstDay = Math.ceil(firstHour / 24);
+  const lastDay = Math.floor((lastHour + 1) / 24) - 1;
+  if (firstDay > lastDay) return { head, topHours: [firstHour, lastHour], days: EMPTY, bottomHours: EMPTY, tail };
+  return { head, topHours: [(lastDay + 1) * 24, lastHour], days: [firstDay, lastDay], bottomHours: [firstHour, firstDay * 24 - 1], tail };
+}
+
+function bucketParams(projectId: string, type: ScanTaskType | undefined, p: Pieces): unknown[] {
+  const all = type ?? '';
+  const partial = (range: [number, number]) => (type ? [projectId, type, ...range] : [projectId, ...range]);
+  return [projectId, all, ...p.days, projectId, all, ...p.topHours, projectId, all, ...p.bottomHours, ...partial(p.head), ...partial(p.tail)];
+}
+
+/** A run of tasks, newest first: its unit and slot, its newest possible time (inclusive) and how many tasks it holds. */
+interface Segment {
+  unit: number;
+  slot: number;
+  upper: number;
+  n: number;
+}
+
+function segmentsOf(p: Pieces, rows: ReadonlyArray<{ unit: number; slot: number; n: number }>): Segment[] {
+  const of = (unit: number, length: number, range: [number, number]) =>
+    rows
+      .filter((r) => Number(r.unit) === unit && Number(r.slot) >= range[0] && Number(r.slot) <= range[1])
+      .map((r) => ({ unit, slot: Number(r.slot), upper: (Number(r.slot) + 1) * length - 1, n: Number(r.n) }))
+      .sort((a, b) => b.slot - a.slot);
+  const partial = (tag: number, upper: number) => rows.filter((r) => Number(r.unit) === tag).map((r) => ({ unit: tag, slot: 0, upper, n: Number(r.n) }));
+  return [...partial(HEAD, p.head[1]), ...of(TASK_COUNT_HOUR, HOUR_MS, p.topHours), ...of(TASK_COUNT_DAY, DAY_MS, p.days), ...of(TASK_COUNT_HOUR, HOUR_MS, p.bottomHours), ...partial(TAIL, p.tail[1])].filter(
+    (s) => s.n > 0,
+  );
+}
 
 /** Vulnerability scan tasks and the per-host state within them. */
 export class VulScanTaskRepository {
@@ -122,55 +206,71 @@ export class VulScanTaskRepository {
   }
 
   async list(projectId: string, filter: TaskFilter, page: { offset: number; limit: number }): Promise<{ total: number; tasks: VulScanTask[] }> {
-    const total = await this.count(projectId, filter);
-    if (page.offset >= total) return { total, tasks: [] };
-    let query = this.filtered(projectId, filter);
-    let offset = page.offset;
-    // A deep page starts from the day it falls in, found from the day totals, instead of skipping every newer task.
-    if (offset > SEEK_FROM_OFFSET && filter.taskId === undefined && filter.minStartTime === undefined && filter.maxStartTime === undefined) {
-      const days = await this.days(projectId, filter.scanType).orderBy('day', 'desc').execute();
-      let newer = 0;
-      for (const { day, n } of days) {
-        if (newer + Number(n) > offset) {
-          query = query.where('start_time', '<', (Number(day) + 1) * DAY_MS);
-          offset -= newer;
-          break;
-        }
-        newer += Number(n);
-      }
+    if (filter.taskId !== undefined) {
+      // The id is the key: at most one row, and its count is the number of rows.
+      const rows = await this.filtered(projectId, filter).selectAll().execute();
+      return { total: rows.length, tasks: rows.slice(page.offset, page.offset + page.limit).map(toTask) };
     }
-    const rows = await query.selectAll().orderBy('start_time', 'desc').orderBy('id', 'desc').offset(offset).limit(page.limit).execute();
+    const low = filter.minStartTime ?? NO_MIN;
+    const high = filter.maxStartTime ?? NO_MAX;
+    if (low > high) return { total: 0, tasks: [] };
+    const type = filter.scanType;
+    let total: number;
+    let upper = high;
+    let skip = page.offset;
+    if (filter.minStartTime === undefined && filter.maxStartTime === undefined) {
+      // No time filter: the project's total is one row, and a near page is skipped to directly; a
+      // deep one starts from the day the running sum of the day counts (newest first) reaches it.
+      const [row] = await TOTAL.run(this.db, [projectId, type ?? '']);
+      total = Number(row?.n ?? 0);
+      if (page.offset > SEEK_FROM_OFFSET && page.offset < total) {
+        const [day] = await DAY_AT.run(this.db, [projectId, type ?? '', page.offset]);
+        if (day) {
+          const n = Number(day.n);
+          const found = await this.seek(projectId, type, [{ unit: TASK_COUNT_DAY, slot: Number(day.slot), upper: (Number(day.slot) + 1) * DAY_MS - 1, n }], page.offset - (Number(day.cum) - n));
+          upper = found.upper;
+          skip = found.skip;
+        }
+      }
+    } else {
+      const pieces = piecesOf(low, high);
+      const rows = await (type ? BUCKETS_OF_TYPE : BUCKETS).run(this.db, bucketParams(projectId, type, pieces));
+      const segments = segmentsOf(pieces, rows);
+      total = segments.reduce((a, s) => a + s.n, 0);
+      if (page.offset >= total) return { total, tasks: [] };
+      const found = await this.seek(projectId, type, segments, page.offset);
+      upper = Math.min(high, found.upper);
+      skip = found.skip;
+    }
+    if (page.offset >= total) return { total, tasks: [] };
+    const rows = await (type ? PAGE_OF_TYPE.run(this.db, [projectId, type, low, upper, page.limit, skip]) : PAGE.run(this.db, [projectId, low, upper, page.limit, skip]));
     return { total, tasks: rows.map(toTask) };
   }
 
-  /** Tasks per UTC day (trigger-kept), summed over scan types unless one is given. */
-  private days(projectId: string, scanType: ScanTaskType | undefined) {
-    let query = this.db.selectFrom('vul_scan_task_days').where('project_id', '=', projectId);
-    if (scanType) query = query.where('scan_type', '=', scanType);
-    return query.select(['day', (eb) => eb.fn.sum<number>('n').as('n')]).groupBy('day');
-  }
-
   /**
-   * total_num: whole days inside the filter from the day totals, the partial
-   * days at its edges (at most two) by counting; a task id is counted directly.
+   * Where the task at `offset` is: the newest time it can have (inclusive) and
+   * how many tasks to skip from there. A day entered far is walked by its
+   * hours, so no more than about an hour's tasks are skipped row by row.
    */
-  private async count(projectId: string, filter: TaskFilter): Promise<number> {
-    const countRows = async (f: TaskFilter) => Number((await this.filtered(projectId, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    if (filter.taskId !== undefined) return countRows(filter);
-    const min = filter.minStartTime;
-    const max = filter.maxStartTime;
-    const firstWholeDay = min === undefined ? undefined : Math.ceil(min / DAY_MS);
-    const lastWholeDay = max === undefined ? undefined : Math.floor((max + 1) / DAY_MS) - 1;
-    if (firstWholeDay !== undefined && lastWholeDay !== undefined && firstWholeDay > lastWholeDay) return countRows(filter);
-    let whole = this.db.selectFrom('vul_scan_task_days').where('project_id', '=', projectId).select((eb) => eb.fn.sum<number>('n').as('n'));
-    if (filter.scanType) whole = whole.where('scan_type', '=', filter.scanType);
-    if (firstWholeDay !== undefined) whole = whole.where('day', '>=', firstWholeDay);
-    if (lastWholeDay !== undefined) whole = whole.where('day', '<=', lastWholeDay);
-    let total = Number((await whole.executeTakeFirst())?.n ?? 0);
-    const scanType = filter.scanType ? { scanType: filter.scanType } : {};
-    if (min !== undefined && firstWholeDay! * DAY_MS > min) total += await countRows({ ...scanType, minStartTime: min, maxStartTime: firstWholeDay! * DAY_MS - 1 });
-    if (max !== undefined && (lastWholeDay! + 1) * DAY_MS <= max) total += await countRows({ ...scanType, minStartTime: (lastWholeDay! + 1) * DAY_MS, maxStartTime: max });
-    return total;
+  private async seek(projectId: string, type: ScanTaskType | undefined, segments: Segment[], offset: number): Promise<{ upper: number; skip: number }> {
+    let before = 0;
+    for (const s of segments) {
+      if (before + s.n <= offset) {
+        before += s.n;
+        continue;
+      }
+      const skip = offset - before;
+      if (s.unit !== TASK_COUNT_DAY || skip <= HOUR_SEEK_FROM) return { upper: s.upper, skip };
+      const hours = await HOURS.run(this.db, [projectId, type ?? '', s.slot * 24, s.slot * 24 + 23]);
+      let inDay = 0;
+      for (const h of hours) {
+        const n = Number(h.n);
+        if (inDay + n > skip) return { upper: (Number(h.slot) + 1) * HOUR_MS - 1, skip: skip - inDay };
+        inDay += n;
+      }
+      return { upper: s.upper, skip };
+    }
+    return { upper: NO_MIN - 1, skip: 0 };
   }
 
   async listHosts(taskId: string, scanStatus: HostScanStatus | undefined, page: { offset: number; limit: number }): Promise<{ total: number; hosts: TaskHostRow[] }> {

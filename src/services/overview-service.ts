@@ -58,41 +58,6 @@ export interface Overview {
 }
 
 const hostOpen = (t: { critical: number; high: number; medium: number; low: number }) => t.critical + t.high + t.medium + t.low;
-const imageOpen = (r: ImageRow) => r.critical + r.high + r.medium + r.low + r.unknown;
-
-function imageTotalsOf(rows: readonly ImageRow[]): ImageTotals {
-  const t: ImageTotals = { total: rows.length, vulnerable: 0, critical: 0, high: 0, medium: 0, low: 0, unknown: 0, handled: 0 };
-  for (const r of rows) {
-    if (imageOpen(r) > 0) t.vulnerable++;
-    t.critical += r.critical;
-    t.high += r.high;
-    t.medium += r.medium;
-    t.low += r.low;
-    t.unknown += r.unknown;
-    t.handled += r.handled;
-  }
-  return t;
-}
-
-/** By open critical, then high, medium, low, unknown vulnerabilities, then name and id. */
-function topImagesOf(rows: readonly ImageRow[], limit: number): ImageRow[] {
-  const key = (r: ImageRow) => [r.critical, r.high, r.medium, r.low, r.unknown];
-  return rows
-    .filter((r) => imageOpen(r) > 0)
-    .sort((a, b) => {
-      const [x, y] = [key(a), key(b)];
-      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return y[i]! - x[i]!;
-      return a.image_name.localeCompare(b.image_name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-    })
-    .slice(0, limit);
-}
-
-/** How many images in scope have each KEV vulnerability open. */
-function imageKevCounts(rows: readonly ImageRow[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of rows) for (const id of r.openKev) counts.set(id, (counts.get(id) ?? 0) + 1);
-  return counts;
-}
 
 /**
  * The dashboard's aggregates for a project and enterprise-project scope.
@@ -113,18 +78,18 @@ export class OverviewService {
     const eps = resolveEnterpriseScope(principal, enterpriseProjectId);
     const now = this.now();
     const today = Math.floor(now / DAY_MS);
-    const [hosts, imageRows, clusters, days, topHosts, scans, vulnDb] = await Promise.all([
+    const [hosts, images, topImages, imageKev, clusters, days, topHosts, scans, vulnDb] = await Promise.all([
       this.repo.hostTotals(projectId, eps),
-      this.repo.imageRows(projectId, eps),
+      this.repo.imageTotals(projectId, eps),
+      this.repo.topImages(projectId, eps, TOP_LIMIT),
+      this.repo.imageKev(projectId, eps),
       this.clusters(projectId, eps),
       this.repo.days(projectId, eps, today - (TREND_DAYS - 1)),
       this.repo.topHosts(projectId, eps, TOP_LIMIT),
       this.scans(projectId),
       this.vulnDb.freshness(),
     ]);
-    const images = imageTotalsOf(imageRows);
-    const topImages = topImagesOf(imageRows, TOP_LIMIT);
-    const kev = await this.kev(projectId, eps, imageKevCounts(imageRows));
+    const kev = await this.kev(projectId, eps, imageKev);
     const trend: TrendPoint[] = days
       .filter((d) => d.snapshotAt !== null && d.day < today)
       .map((d) => ({ day: d.day, hostOpen: d.host, imageOpen: d.image, live: false }));
