@@ -40,6 +40,8 @@ export type TaskStarter = (taskId: string) => Promise<void>;
 /** Queues one shard of a task (at most once per task and shard, however often it is asked). */
 export type ShardStarter = (taskId: string, shard: number) => Promise<void>;
 
+/** Tasks whose idle match contexts a process keeps for its next shards (the most recent ones). */
+const CONTEXT_TASKS = 4;
 /** Until a project has measured throughput, assume a host takes this long. */
 const DEFAULT_MS_PER_HOST = 2000;
 const MATCH_BATCH = 2000;
@@ -63,6 +65,14 @@ export class VulScanService {
    * forever.
    */
   private readonly watchingSince: number;
+  /**
+   * Match contexts of this process's recent shards, by task, not in use: a
+   * shard takes one for itself (never shared with a shard running at the
+   * same time) and gives it back only once its writes are committed, so the
+   * next shard of the task here reuses what was already matched, as one
+   * process running the whole task would.
+   */
+  private readonly idleContexts = new Map<string, MatchContext[]>();
 
   constructor(
     private readonly tasks: VulScanTaskRepository,
@@ -141,7 +151,8 @@ export class VulScanService {
   async runTask(taskId: string): Promise<void> {
     const task = await this.tasks.findById(taskId);
     if (!task || task.status === 'finished') return;
-    for (let shard = 0; shard < this.shardCount(task); shard++) await this.runShard(taskId, shard);
+    const context = new MatchContext();
+    for (let shard = 0; shard < this.shardCount(task); shard++) await this.shardWith(task, shard, context);
     await this.tasks.finishIfDone(taskId, this.now());
   }
 
@@ -172,6 +183,16 @@ export class VulScanService {
   async runShard(taskId: string, shard: number): Promise<boolean> {
     const task = await this.tasks.findById(taskId);
     if (!task || task.status === 'finished') return false;
+    const context = this.idleContexts.get(taskId)?.pop() ?? new MatchContext();
+    // Given back only after a shard that succeeded: a failed one's context may hold writes that never committed.
+    const finished = await this.shardWith(task, shard, context);
+    if (!finished) this.giveBack(taskId, context);
+    else this.idleContexts.delete(taskId);
+    return finished;
+  }
+
+  private async shardWith(task: VulScanTask, shard: number, context: MatchContext): Promise<boolean> {
+    const taskId = task.id;
     const pending = await this.shardPending(task, shard);
     const hosts = await this.hosts.findMany(task.projectId, { hostIds: pending });
     const now = this.now();
@@ -190,7 +211,7 @@ export class VulScanService {
     const found = new Set(hosts.map((h) => h.id));
     offline.push(...pending.filter((id) => !found.has(id)).map((hostId): HostOutcome => ({ hostId, status: 'failed', failedReasons: reasonsFor(task, 'the host no longer exists') })));
     await this.tasks.finishHosts(taskId, offline, now);
-    await this.matchAndFinish(task, ready);
+    await this.matchAndFinish(task, ready, context);
     // Recording the last host finishes the task; so does this, when the shard had nothing left to record.
     await this.tasks.finishIfDone(taskId, this.now());
     return (await this.tasks.findById(taskId))?.status === 'finished';
@@ -214,6 +235,15 @@ export class VulScanService {
     const task = await this.tasks.findById(taskId);
     if (!task || task.status === 'finished') return;
     for (let shard = 0; shard < this.shardCount(task); shard++) await this.giveUpShard(taskId, shard, reason);
+  }
+
+  private giveBack(taskId: string, context: MatchContext): void {
+    const idle = this.idleContexts.get(taskId) ?? [];
+    idle.push(context);
+    this.idleContexts.delete(taskId);
+    this.idleContexts.set(taskId, idle);
+    // The oldest task's contexts go first (a Map keeps insertion order).
+    while (this.idleContexts.size > CONTEXT_TASKS) this.idleContexts.delete(this.idleContexts.keys().next().value!);
   }
 
   private shardCount(task: VulScanTask): number {
@@ -259,8 +289,7 @@ export class VulScanService {
     }
   }
 
-  private async matchAndFinish(task: VulScanTask, hostIds: string[]): Promise<void> {
-    const context = new MatchContext();
+  private async matchAndFinish(task: VulScanTask, hostIds: string[], context = new MatchContext()): Promise<void> {
     const unsupported = unsupportedReasons(task.scanVulTypes);
     for (let i = 0; i < hostIds.length; i += MATCH_BATCH) {
       const batch = hostIds.slice(i, i + MATCH_BATCH);
