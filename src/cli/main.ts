@@ -21,6 +21,7 @@ async function registerAll(): Promise<void> {
   (await import('./commands/registry.js')).registerRegistryCommands(program);
   (await import('./commands/jobs.js')).registerJobCommands(program);
   (await import('./commands/iac.js')).registerIacCommands(program);
+  (await import('./commands/files.js')).registerFileCommands(program);
 }
 
 // `openhss agent` runs on every host: it loads its own command only, not the server, database and

@@ -36,3 +36,8 @@ export function openFileStore(config: Config, database: Database, secrets: Secre
   const s3 = config.files.s3;
   return new S3FileStore({ ...s3, secretAccessKey: unsealSetting(s3.secretAccessKey, secrets, S3_SECRET_AAD) });
 }
+
+/** The sealed form of a secret setting, for the config file or environment (`openhss files seal-secret`). */
+export function sealSetting(value: string, secrets: SecretBox, associatedData: string): string {
+  return SEALED_PREFIX + secrets.seal(value, associatedData);
+}

@@ -16,6 +16,7 @@ export const REDACTED_PATHS = [
   '*.token',
   '*.kubeconfig',
   '*.masterKey',
+  '*.secretAccessKey',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
