@@ -109,6 +109,30 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Where export files are kept, so every process can serve them (docs/file-storage.md). */
+    files: Type.Object(
+      {
+        /** '' picks the database's own: `local` (the data directory) with SQLite, `postgres` with PostgreSQL. */
+        store: Type.Enum(['', 'local', 'postgres', 's3'], { default: '' }),
+        s3: Type.Object(
+          {
+            /** Empty: AWS's own endpoint for the region; otherwise http(s)://host[:port] of an S3-compatible store. */
+            endpoint: Type.String({ default: '', pattern: '^(|https?://.+)$' }),
+            bucket: Type.String({ default: '' }),
+            region: Type.String({ default: 'us-east-1', minLength: 1 }),
+            /** Key names start with this (a "folder" of the bucket). */
+            prefix: Type.String({ default: 'openhss/' }),
+            accessKeyId: Type.String({ default: '' }),
+            /** Plain, or sealed with the master key by `openhss files seal-secret` (`sealed:v1.…`). Never logged. */
+            secretAccessKey: Type.String({ default: '' }),
+            /** Path-style addressing (http://host/bucket/key), as MinIO and most self-hosted stores want. */
+            forcePathStyle: Type.Boolean({ default: false }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );
@@ -152,6 +176,14 @@ export const envBindings: ReadonlyArray<{ env: string; path: string; kind: Kind;
   { env: 'OPENHSS_VULNDB_UPDATE_INTERVAL_HOURS', path: 'vulndb.updateIntervalHours', kind: 'integer', description: 'Update the vulnerability DB this often, and at start when older (0: off)' },
   { env: 'OPENHSS_VULNDB_MIRROR_URL', path: 'vulndb.mirrorUrl', kind: 'string', description: 'Fetch vulnerability feeds from <url>/<host><path> instead of upstream' },
   { env: 'OPENHSS_EXPORT_RETENTION_DAYS', path: 'exports.retentionDays', kind: 'integer', description: 'Export files are deleted after this many days' },
+  { env: 'OPENHSS_FILE_STORE', path: 'files.store', kind: 'string', description: "Where export files are kept: local, postgres or s3 (empty: the database's own)" },
+  { env: 'OPENHSS_S3_ENDPOINT', path: 'files.s3.endpoint', kind: 'string', description: 'S3-compatible endpoint URL (empty: AWS)' },
+  { env: 'OPENHSS_S3_BUCKET', path: 'files.s3.bucket', kind: 'string', description: 'S3 bucket for export files' },
+  { env: 'OPENHSS_S3_REGION', path: 'files.s3.region', kind: 'string', description: 'S3 region' },
+  { env: 'OPENHSS_S3_PREFIX', path: 'files.s3.prefix', kind: 'string', description: 'Prefix of every key openhss writes to the bucket' },
+  { env: 'OPENHSS_S3_ACCESS_KEY_ID', path: 'files.s3.accessKeyId', kind: 'string', description: 'S3 access key id' },
+  { env: 'OPENHSS_S3_SECRET_ACCESS_KEY', path: 'files.s3.secretAccessKey', kind: 'string', description: 'S3 secret key, plain or sealed by `openhss files seal-secret`' },
+  { env: 'OPENHSS_S3_FORCE_PATH_STYLE', path: 'files.s3.forcePathStyle', kind: 'boolean', description: 'Path-style S3 addressing (MinIO and most self-hosted stores)' },
 ];
 
 /** The environment variable naming an optional YAML or JSON config file. */

@@ -33,7 +33,8 @@ import { ImageContentService } from '../services/images/image-content-service.js
 import { ExportTaskRepository } from '../repositories/export-task-repository.js';
 import { ExportService } from '../services/export-service.js';
 import { ExportSources } from '../exports/sources.js';
-import { ExportFiles } from '../exports/export-files.js';
+import { openFileStore } from '../files/open-store.js';
+import type { FileStore } from '../files/file-store.js';
 import { ImageScanTaskRepository } from '../repositories/image-scan-task-repository.js';
 import { RateBucketRepository } from '../repositories/rate-bucket-repository.js';
 import { ImageScanService } from '../services/images/image-scan-service.js';
@@ -77,6 +78,8 @@ export interface Runtime {
   database: Database;
   services: Services;
   vulnDb: VulnDbProvider;
+  /** Where export files are kept (config files.store). */
+  files: FileStore;
   now: () => number;
   close(): Promise<void>;
 }
@@ -153,10 +156,18 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     now,
   );
   imageScans.useLocalReports(localImages);
+  let files: FileStore;
+  try {
+    files = openFileStore(config, database, secrets);
+  } catch (err) {
+    vulnDb.close();
+    await database.close();
+    throw err;
+  }
   const exports = new ExportService(
     new ExportTaskRepository(db),
     new ExportSources(db, new VulListRepository(db)),
-    new ExportFiles(config.dataDir),
+    files,
     imageAssetRepo,
     hostRepo,
     { retentionMs: config.exports.retentionDays * 86_400_000 },
@@ -204,9 +215,11 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     database,
     services,
     vulnDb,
+    files,
     now,
     close: async () => {
       await services.vulnDbUpdater.close();
+      await files.close();
       vulnDb.close();
       hostVulRepo.close();
       await database.close();

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { open, type FileHandle } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
 import { invalidParameter, notFound } from '../domain/errors.js';
 import type { ImageVulHandleStatus, ImageVulType } from '../domain/image.js';
 import { CsvWriter } from '../exports/csv-writer.js';
-import type { ExportFiles } from '../exports/export-files.js';
+import { FileSink } from '../exports/sheet-writer.js';
+import type { FileStore, StoredFile } from '../files/file-store.js';
 import type { HostVulExportFilter } from '../exports/host-vul-rows.js';
 import { MAX_EXPORT_SIZE, type ExportFormat, type ExportKind } from '../exports/kinds.js';
 import type { SheetWriter } from '../exports/sheet-writer.js';
@@ -45,12 +46,18 @@ export interface HostVulExportRequest {
   format: ExportFormat;
 }
 
-/** What a download hands to the client: an open file, its size and the name to save it as. */
+/** What a download hands to the client: the file's bytes, its size and the name to save it as. */
 export interface ExportDownload {
-  file: FileHandle;
+  stream: Readable;
   size: number;
   fileName: string;
 }
+
+/** A task's file in the file store (recorded in export_tasks.file_path once complete). */
+export const exportFileKey = (fileId: string, format: string): string => `exports/${fileId}.${format}`;
+
+/** Uploads left incomplete this long (their writer died) are removed by the sweep. */
+const INCOMPLETE_UPLOAD_MS = EXPORT_DEADLINE_MS * 2;
 
 const KIND_OF: Record<'local' | 'registry', ExportKind> = { local: 'local_image_vuls', registry: 'registry_image_vuls' };
 
@@ -58,7 +65,8 @@ const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').re
 
 /**
  * Export tasks: creating one (count, record, queue), running it (stream
- * the rows to a temp file, publish it atomically, then mark it done),
+ * the rows into the file store, which publishes the file only once it is
+ * complete, then mark it done),
  * serving its file, and the sweep that fails lost tasks and deletes
  * expired files.
  */
@@ -68,7 +76,8 @@ export class ExportService {
   constructor(
     private readonly tasks: ExportTaskRepository,
     private readonly sources: ExportSources,
-    private readonly files: ExportFiles,
+    /** Where files go: every process that runs exports or serves downloads must reach the same store. */
+    readonly files: FileStore,
     private readonly assets: ImageAssetRepository,
     private readonly hosts: HostRepository,
     private readonly options: { retentionMs: number },
@@ -197,46 +206,63 @@ export class ExportService {
   }
 
   /**
-   * One attempt at a task's file. Idempotent: every attempt writes the same
-   * temp path from the start, and a task that is no longer running is left
-   * alone. A failed last attempt fails the task; earlier ones rethrow so the
-   * queue retries. `signal` aborts when the worker stops or loses the job's
-   * lease: writing stops at once, so two workers never write the same temp
-   * file for long, and the task is not failed (the job will run again).
+   * One attempt at a task's file. Idempotent: every attempt uploads the
+   * whole file again under the same key, the store publishing it only once
+   * complete (a killed attempt's partial upload is never served), and a task
+   * that is no longer running is left alone. A failed last attempt fails the
+   * task; earlier ones rethrow so the queue retries. `signal` aborts when the
+   * worker stops or loses the job's lease: writing stops at once and the
+   * upload is dropped, and the task is not failed (the job will run again).
    */
   async runTask(taskId: string, attempt = 1, maxAttempts = EXPORT_JOB_ATTEMPTS, signal?: AbortSignal): Promise<void> {
     const task = await this.tasks.get(taskId);
     if (!task || task.status !== 'running') return;
-    const temp = await this.files.tempPath(task.id, task.format);
+    const key = exportFileKey(task.fileId!, task.format);
     let rows = 0;
+    let stored: StoredFile;
     try {
-      rows = await this.write(task, temp, signal);
+      ({ rows, stored } = await this.write(task, key, signal));
     } catch (err) {
-      await this.files.remove(temp);
       if (attempt >= maxAttempts && !signal?.aborted) await this.tasks.markFailure(task.id, `export failed after ${attempt} attempts: ${(err as Error).message}`, this.now());
       throw err;
     }
-    const final = this.files.finalPath(task.fileId!, task.format);
-    const size = await this.files.publish(temp, final);
     const now = this.now();
-    const recorded = await this.tasks.markSuccess(task.id, { filePath: final, fileSize: size, rowsWritten: rows, finishedAt: now, expiresAt: now + this.options.retentionMs });
+    const recorded = await this.tasks.markSuccess(task.id, { filePath: key, fileSize: stored.size, rowsWritten: rows, finishedAt: now, expiresAt: now + this.options.retentionMs });
     // The sweep gave up on the task meanwhile: its status says failure, so no file may be served for it.
-    if (!recorded) await this.files.remove(final);
+    if (!recorded) await this.files.delete(key);
     else {
       const truncated = task.matchedNum !== null && task.matchedNum > rows;
       this.logger?.info(
-        { taskId: task.id, projectId: task.projectId, kind: task.kind, format: task.format, rows, bytes: size, ...(task.matchedNum !== null ? { matched: task.matchedNum } : {}), truncated, durationMs: now - task.createdAt },
+        {
+          taskId: task.id,
+          projectId: task.projectId,
+          kind: task.kind,
+          format: task.format,
+          rows,
+          bytes: stored.size,
+          sha256: stored.sha256,
+          store: this.files.kind,
+          ...(task.matchedNum !== null ? { matched: task.matchedNum } : {}),
+          truncated,
+          durationMs: now - task.createdAt,
+        },
         'export written',
       );
     }
   }
 
-  private async write(task: ExportTask, path: string, signal: AbortSignal | undefined): Promise<number> {
+  /** Streams the rows straight into the store's upload: no local file, memory bounded by the streams' buffers. */
+  private async write(task: ExportTask, key: string, signal: AbortSignal | undefined): Promise<{ rows: number; stored: StoredFile }> {
     const table = this.sources.table(task.projectId, task.params as ExportParams);
     const headers = table.columns.map((c) => c.header);
-    const writer: SheetWriter = task.format === 'csv' ? await CsvWriter.create(path, headers) : await XlsxWriter.create(path, table.sheetName, table.columns);
+    const body = new PassThrough({ highWaterMark: 256 * 1024 });
+    const upload = this.files.put(key, body);
+    upload.catch(() => undefined);
+    const sink = FileSink.over(body);
     let n = 0;
+    let writer: SheetWriter | undefined;
     try {
+      writer = task.format === 'csv' ? await CsvWriter.create(sink, headers) : await XlsxWriter.create(sink, table.sheetName, table.columns);
       for await (const row of table.rows) {
         signal?.throwIfAborted();
         await writer.row(row);
@@ -244,10 +270,13 @@ export class ExportService {
       }
       await writer.finish();
     } catch (err) {
-      await writer.abort();
+      // The upload sees the error and publishes nothing (a failed upload destroys the body with its own error, which the writer got).
+      body.destroy(err as Error);
+      await writer?.abort();
+      await upload.catch(() => undefined);
       throw err;
     }
-    return n;
+    return { rows: n, stored: await upload };
   }
 
   /** Opens a finished task's file. Running, failed, expired or another project's: not found, saying which. */
@@ -257,40 +286,34 @@ export class ExportService {
     if (task.status === 'running') throw notFound(`Requested resource not found: export task ${task.id} is still running; its file ${fileId} is not ready yet`);
     if (task.status === 'failure') throw notFound(`Requested resource not found: export task ${task.id} failed (${task.failedReason}); it has no file`);
     if (!task.filePath) throw notFound(`Requested resource not found: export file ${fileId} expired and was deleted`);
-    let file: FileHandle;
-    try {
-      file = await open(task.filePath, 'r');
-    } catch {
-      throw notFound(`Requested resource not found: export file ${fileId} is gone`);
-    }
-    const size = (await file.stat()).size;
-    return { file, size, fileName: task.fileName };
+    const file = await this.files.get(task.filePath).catch(() => null);
+    if (!file) throw notFound(`Requested resource not found: export file ${fileId} is gone`);
+    return { stream: file.stream, size: file.size, fileName: task.fileName };
   }
 
   /**
    * Fails tasks past their deadline (their worker died on the last attempt
-   * or never ran them) and removes their temp files; forgets and deletes
-   * files past retention; deletes temp files nobody finished. Safe to run in
-   * several processes at once.
+   * or never ran them) and removes what their uploads left; forgets and
+   * deletes files past retention; removes uploads nobody finished. Safe to
+   * run in several processes at once.
    */
   async sweep(): Promise<{ failed: number; expired: number }> {
     const now = this.now();
     let failed = 0;
     for (const task of await this.tasks.overdue(now - EXPORT_DEADLINE_MS, 100)) {
       if (await this.tasks.markFailure(task.id, `export did not finish within ${EXPORT_DEADLINE_MS / 60_000} minutes (its worker was lost)`, now)) failed++;
-      await this.files.remove(await this.files.tempPath(task.id, task.format));
-      // A worker that died between publishing and recording may have left the file in place.
-      if (task.fileId) await this.files.remove(this.files.finalPath(task.fileId, task.format));
+      // A partial upload, or a file a worker published but died before recording.
+      if (task.fileId) await this.files.delete(exportFileKey(task.fileId, task.format));
     }
     let expired = 0;
     for (const task of await this.tasks.expiredFiles(now, 100)) {
       // Forgotten first, so a download in between answers "expired" instead of finding no file.
       await this.tasks.clearFile(task.id);
-      await this.files.remove(task.filePath!);
+      await this.files.delete(task.filePath!);
       expired++;
     }
-    // File times are the system clock's, whatever clock the service was given.
-    for (const path of await this.files.staleTempFiles(Date.now(), EXPORT_DEADLINE_MS * 2)) await this.files.remove(path);
+    // Upload times are the system clock's, whatever clock the service was given.
+    await this.files.sweepIncomplete(INCOMPLETE_UPLOAD_MS);
     return { failed, expired };
   }
 }
