@@ -23,22 +23,11 @@ import { backends } from '../../support/databases.js';
 import { createEnrolmentToken, deb, enroll, identity, inventoryOf, uploadInventory } from '../../support/hosts.js';
 import type { EnrollResponse } from '../../../src/agent/protocol.js';
 import { importPath } from '../../../src/vulndb/import-path.js';
+import { prng } from '../../../bench/hosts/fleet.js';
 
 const HOSTS = Number(process.env.VUL_TOTALS_HOSTS ?? 200);
 const STEPS = Number(process.env.VUL_TOTALS_STEPS ?? 14);
 const SEED = Number(process.env.VUL_TOTALS_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Each source package is installed at one of three rungs, in this order by construction.
 const RUNGS = ['1.0-1', '1.0-1+deb12u1', '1.0-1+deb12u2'];
