@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { invalidParameter, notFound } from '../domain/errors.js';
 import type { ImageVulHandleStatus, ImageVulType } from '../domain/image.js';
@@ -55,6 +56,13 @@ export interface ExportDownload {
 
 /** A task's file in the file store (recorded in export_tasks.file_path once complete). */
 export const exportFileKey = (fileId: string, format: string): string => `exports/${fileId}.${format}`;
+
+/**
+ * The store key of a recorded file. Versions before the file store recorded
+ * the file's path in the data directory (absolute, or relative to the working
+ * directory as the data directory was given); the local store still serves those.
+ */
+const storedKey = (filePath: string): string => (filePath.startsWith('exports/') ? filePath : resolve(filePath));
 
 /** Uploads left incomplete this long (their writer died) are removed by the sweep. */
 const INCOMPLETE_UPLOAD_MS = EXPORT_DEADLINE_MS * 2;
@@ -286,7 +294,7 @@ export class ExportService {
     if (task.status === 'running') throw notFound(`Requested resource not found: export task ${task.id} is still running; its file ${fileId} is not ready yet`);
     if (task.status === 'failure') throw notFound(`Requested resource not found: export task ${task.id} failed (${task.failedReason}); it has no file`);
     if (!task.filePath) throw notFound(`Requested resource not found: export file ${fileId} expired and was deleted`);
-    const file = await this.files.get(task.filePath).catch(() => null);
+    const file = await this.files.get(storedKey(task.filePath)).catch(() => null);
     if (!file) throw notFound(`Requested resource not found: export file ${fileId} is gone`);
     return { stream: file.stream, size: file.size, fileName: task.fileName };
   }
@@ -309,7 +317,8 @@ export class ExportService {
     for (const task of await this.tasks.expiredFiles(now, 100)) {
       // Forgotten first, so a download in between answers "expired" instead of finding no file.
       await this.tasks.clearFile(task.id);
-      await this.files.delete(task.filePath!);
+      // One file that cannot be deleted (an older version's path the store does not know) does not stop the sweep.
+      await this.files.delete(storedKey(task.filePath!)).catch((err: unknown) => this.logger?.warn({ taskId: task.id, err }, 'an expired export file could not be deleted'));
       expired++;
     }
     // Upload times are the system clock's, whatever clock the service was given.
