@@ -4,7 +4,7 @@ import type { AssetValue } from '../domain/host.js';
 import type { VulType } from '../domain/vulnerability.js';
 import type { FailedReason, HostScanStatus, ScanTaskType, VulScanTask } from '../domain/vul-scan-task.js';
 import { prepared } from '../db/prepared.js';
-import { TASK_COUNT_ALL, TASK_COUNT_DAY, TASK_COUNT_HOUR } from '../db/migrations/0013_list_latency.js';
+import { TASK_COUNT_ALL, TASK_COUNT_DAY, TASK_COUNT_HOUR, TASK_COUNT_WEEK } from '../db/migrations/0013_list_latency.js';
 
 export interface NewTaskHost {
   hostId: string;
@@ -53,7 +53,7 @@ const HOUR_MS = 3_600_000;
 /** Bounds of a time filter left open (epoch ms; the latest is JavaScript's last date). */
 const NO_MIN = 0;
 const NO_MAX = 8_640_000_000_000_000;
-/** Without a time filter, offsets up to this are skipped through directly; deeper pages seek by day first. */
+/** Offsets up to this are skipped through directly; deeper pages seek by week (without a time filter), day and hour first. */
 const SEEK_FROM_OFFSET = 500;
 /** A page further than this into a day finds its hour first. */
 const HOUR_SEEK_FROM = 100;
@@ -66,14 +66,25 @@ const PAGE_OF_TYPE = prepared<Selectable<VulScanTasksTable>>(
   `select ${TASK_COLUMNS} from vul_scan_tasks where project_id = ? and scan_type = ? and start_time >= ? and start_time <= ? ${ORDER}`,
 );
 const TOTAL = prepared<{ n: number }>(`select n from vul_scan_task_counts where project_id = ? and scan_type = ? and unit = ${TASK_COUNT_ALL} and slot = 0`);
-const HOURS = prepared<{ slot: number; n: number }>(
-  `select slot, n from vul_scan_task_counts where project_id = ? and scan_type = ? and unit = ${TASK_COUNT_HOUR} and slot between ? and ? order by slot desc`,
-);
-/** The day the running count of tasks, newest day first, passes an offset, with the count up to it. */
-const DAY_AT = prepared<{ slot: number; n: number; cum: number }>(
-  `select slot, n, cum from (select slot, n, sum(n) over (order by slot desc) as cum from vul_scan_task_counts where project_id = ? and scan_type = ? and unit = ${TASK_COUNT_DAY}) d
-    where cum > ? order by slot desc limit 1`,
-);
+const slotsOf = (unit: number, range: boolean) =>
+  prepared<{ slot: number; n: number }>(
+    `select slot, n from vul_scan_task_counts where project_id = ? and scan_type = ? and unit = ${unit}${range ? ' and slot between ? and ?' : ''} order by slot desc`,
+  );
+const WEEKS = slotsOf(TASK_COUNT_WEEK, false);
+const DAYS = slotsOf(TASK_COUNT_DAY, true);
+const HOURS = slotsOf(TASK_COUNT_HOUR, true);
+
+/** The slot (newest first) the task `offset` tasks down falls in, and how many of its tasks come before it. */
+function walk(rows: ReadonlyArray<{ slot: number; n: number }>, offset: number): { slot: number; skip: number } | undefined {
+  let before = 0;
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (before + n > offset) return { slot: Number(r.slot), skip: offset - before };
+    before += n;
+  }
+  return undefined;
+}
+
 /** Partial hours at the newest (head) and oldest (tail) end of a time range. */
 const HEAD = -1;
 const TAIL = -2;
@@ -85,6 +96,8 @@ const bucketsSql = (typed: boolean) => {
 };
 const BUCKETS = prepared<{ unit: number; slot: number; n: number }>(bucketsSql(false));
 const BUCKETS_OF_TYPE = prepared<{ unit: number; slot: number; n: number }>(bucketsSql(true));
+const RANGE_TOTAL = prepared<{ n: number }>(`select coalesce(sum(n), 0) as n from (${bucketsSql(false)}) b`);
+const RANGE_TOTAL_OF_TYPE = prepared<{ n: number }>(`select coalesce(sum(n), 0) as n from (${bucketsSql(true)}) b`);
 
 /** How a time range [low, high] (inclusive ms) splits into partial hours, whole hours and whole days. */
 interface Pieces {
@@ -224,14 +237,19 @@ export class VulScanTaskRepository {
       const [row] = await TOTAL.run(this.db, [projectId, type ?? '']);
       total = Number(row?.n ?? 0);
       if (page.offset > SEEK_FROM_OFFSET && page.offset < total) {
-        const [day] = await DAY_AT.run(this.db, [projectId, type ?? '', page.offset]);
+        const all = type ?? '';
+        const week = walk(await WEEKS.run(this.db, [projectId, all]), page.offset);
+        const day = week && walk(await DAYS.run(this.db, [projectId, all, week.slot * 7, week.slot * 7 + 6]), week.skip);
         if (day) {
-          const n = Number(day.n);
-          const found = await this.seek(projectId, type, [{ unit: TASK_COUNT_DAY, slot: Number(day.slot), upper: (Number(day.slot) + 1) * DAY_MS - 1, n }], page.offset - (Number(day.cum) - n));
+          const found = await this.seek(projectId, type, [{ unit: TASK_COUNT_DAY, slot: day.slot, upper: (day.slot + 1) * DAY_MS - 1, n: Number.MAX_SAFE_INTEGER }], day.skip);
           upper = found.upper;
           skip = found.skip;
         }
       }
+    } else if (page.offset <= SEEK_FROM_OFFSET) {
+      // A near page of a time range: only the sum of its pieces is needed.
+      const [row] = await (type ? RANGE_TOTAL_OF_TYPE : RANGE_TOTAL).run(this.db, bucketParams(projectId, type, piecesOf(low, high)));
+      total = Number(row?.n ?? 0);
     } else {
       const pieces = piecesOf(low, high);
       const rows = await (type ? BUCKETS_OF_TYPE : BUCKETS).run(this.db, bucketParams(projectId, type, pieces));
@@ -261,14 +279,8 @@ export class VulScanTaskRepository {
       }
       const skip = offset - before;
       if (s.unit !== TASK_COUNT_DAY || skip <= HOUR_SEEK_FROM) return { upper: s.upper, skip };
-      const hours = await HOURS.run(this.db, [projectId, type ?? '', s.slot * 24, s.slot * 24 + 23]);
-      let inDay = 0;
-      for (const h of hours) {
-        const n = Number(h.n);
-        if (inDay + n > skip) return { upper: (Number(h.slot) + 1) * HOUR_MS - 1, skip: skip - inDay };
-        inDay += n;
-      }
-      return { upper: s.upper, skip };
+      const hour = walk(await HOURS.run(this.db, [projectId, type ?? '', s.slot * 24, s.slot * 24 + 23]), skip);
+      return hour ? { upper: (hour.slot + 1) * HOUR_MS - 1, skip: hour.skip } : { upper: s.upper, skip };
     }
     return { upper: NO_MIN - 1, skip: 0 };
   }

@@ -1,9 +1,10 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
-/** Units of vul_scan_task_counts: the project's all-time total (slot 0), UTC days and hours (slot = start_time / unit length). */
+/** Units of vul_scan_task_counts: the project's all-time total (slot 0), UTC days, hours and weeks of 7 days (slot = start_time / unit length). */
 export const TASK_COUNT_ALL = 0;
 export const TASK_COUNT_DAY = 1;
 export const TASK_COUNT_HOUR = 2;
+export const TASK_COUNT_WEEK = 3;
 
 const IMAGE_COUNTS = ['open_critical_num', 'open_high_num', 'open_medium_num', 'open_low_num', 'open_unknown_num', 'handled_num'] as const;
 
@@ -11,10 +12,10 @@ const IMAGE_COUNTS = ['open_critical_num', 'open_high_num', 'open_medium_num', '
  * What the scan-task list and the overview's image figures read instead of rows:
  *
  * - vul_scan_task_counts: tasks per project, scan type ('' = every type) and
- *   unit: all time, UTC day, hour. A total is one row without a time filter;
- *   with one, whole days and hours from here and at most two partial hours
- *   counted; a deep page walks the days and then the hours to the hour it
- *   starts in. Replaces vul_scan_task_days (per type and day only, so an
+ *   unit: all time, week, UTC day, hour. A total is one row without a time
+ *   filter; with one, whole days and hours from here and at most two partial
+ *   hours counted; a deep page walks the weeks, the days and then the hours
+ *   to the hour it starts in. Replaces vul_scan_task_days (per type and day only, so an
  *   unfiltered total summed a row per day and type, and the edges of a time
  *   filter counted up to two whole days of tasks).
  * - image_asset_vul_counts: one row per listed (not removed) image with its
@@ -44,8 +45,9 @@ async function taskCounts(db: Kysely<unknown>, postgres: boolean): Promise<void>
   if (!postgres) table = table.modifyEnd(sql`without rowid`);
   await table.execute();
 
-  const slot = (row: string) => `case u.unit when ${TASK_COUNT_ALL} then 0 when ${TASK_COUNT_DAY} then ${row}.start_time / 86400000 else ${row}.start_time / 3600000 end`;
-  const units = `(select ${TASK_COUNT_ALL} as unit union all select ${TASK_COUNT_DAY} union all select ${TASK_COUNT_HOUR}) u`;
+  const slot = (row: string) =>
+    `case u.unit when ${TASK_COUNT_ALL} then 0 when ${TASK_COUNT_DAY} then ${row}.start_time / 86400000 when ${TASK_COUNT_WEEK} then ${row}.start_time / 604800000 else ${row}.start_time / 3600000 end`;
+  const units = `(select ${TASK_COUNT_ALL} as unit union all select ${TASK_COUNT_DAY} union all select ${TASK_COUNT_HOUR} union all select ${TASK_COUNT_WEEK}) u`;
   // Existing tasks: each counts under its scan type and under '' (every type), once per unit.
   await sql`insert into vul_scan_task_counts (project_id, scan_type, unit, slot, n)
     select project_id, scan_type, unit, slot, count(*) from (
