@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,9 @@ import { deb, inventoryOf, npm } from '../support/hosts.js';
 import { CLI, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { ImageAssetRepository, type ImageAssetDraft } from '../../src/repositories/image-asset-repository.js';
 import { exportFileKey } from '../../src/services/export-service.js';
+import { S3_SECRET_AAD, unsealSetting } from '../../src/files/open-store.js';
+import { deriveKey } from '../../src/security/master-key.js';
+import { SecretBox } from '../../src/security/secret-box.js';
 
 /**
  * Export files every process can serve (issue 13): on PostgreSQL, an
@@ -218,5 +221,20 @@ describe('export files on PostgreSQL are served by any process (file store)', ()
     // The killed writer's upload went when the redone one was published.
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from file_blobs where key = ${key}`.execute(t.runtime.database.db);
     assert.equal(rows[0]!.n, 1);
+  });
+
+  it('`openhss files seal-secret` seals the S3 secret from standard input with the master key', () => {
+    const secret = `s3-${randomBytes(12).toString('hex')}`;
+    const run = spawnSync(process.execPath, [CLI, 'files', 'seal-secret'], {
+      input: `${secret}\n`,
+      env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), OPENHSS_MASTER_KEY: masterKey, OPENHSS_DATA_DIR: newDir('seal') },
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const sealed = run.stdout.trim();
+    assert.match(sealed, /^sealed:v1\./);
+    assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret));
+    const box = new SecretBox(deriveKey(Buffer.from(masterKey, 'base64'), 'secret-encryption'));
+    assert.equal(unsealSetting(sealed, box, S3_SECRET_AAD), secret);
   });
 });
