@@ -23,8 +23,6 @@ const repo = new URL('../../', import.meta.url).pathname;
 const SERVICE_UID = 10001;
 /** Upper bound for a container to print its start banner; the wait ends on the banner itself. */
 const START_GUARD_MS = 240_000;
-/** Export files shared between processes (issue 13's file store) are not in main yet: until then a worker's file is not served by another container. */
-const SHARED_FILES_TODO: string | false = 'export files in PostgreSQL (the shared file store) not landed yet';
 
 const podmanMissing = spawnSync('podman', ['--version']).status !== 0;
 const skip = podmanMissing ? 'podman is not installed (.ci/run installs it)' : process.getuid?.() !== 0 ? 'needs root (rootful podman)' : false;
@@ -237,7 +235,7 @@ describe('container image (podman, read-only root, non-root user)', { skip, conc
     assert.ok(existsSync(join(dataDir, 'openhss.db')));
   });
 
-  it('on PostgreSQL: a serve container without in-process workers and a worker container that does its jobs', async (t) => {
+  it('on PostgreSQL: a serve container without in-process workers and a worker container that does its jobs, whose export file the API serves', async () => {
     const pgSchema = await createTestDatabase('postgres', { migrate: false });
     cleanups.push(() => pgSchema.cleanup());
     const port = await freePort();
@@ -289,10 +287,11 @@ describe('container image (podman, read-only root, non-root user)', { skip, conc
     }
     assert.equal(task.task_status, 'success', task.failed_reason);
     // The file was written by the worker container (its own /data): the API container serves it from the shared store.
-    await t.test('the API container serves the export file the worker container wrote', { todo: SHARED_FILES_TODO }, async () => {
-      const download = await fetch(`${base}/v5/${creds.projectId}/download/${task.file_id}`, { headers });
-      assert.equal(download.status, 200, await download.clone().text());
-      assert.ok((await download.arrayBuffer()).byteLength > 0);
-    });
+    const download = await fetch(`${base}/v5/${creds.projectId}/download/${task.file_id}`, { headers });
+    assert.equal(download.status, 200, await download.clone().text());
+    const csv = Buffer.from(await download.arrayBuffer()).toString('utf8');
+    assert.ok(csv.startsWith('\ufeff'), 'a CSV export (UTF-8 BOM first)');
+    const workerFiles = await podman(['exec', worker, 'find', '/data', '-path', '*exports*', '-type', 'f']);
+    assert.equal(workerFiles.stdout.trim(), '', 'no export file on the worker container’s own disk (the store is PostgreSQL)');
   });
 });
