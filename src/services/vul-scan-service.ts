@@ -199,7 +199,9 @@ export class VulScanService {
     const offline: HostOutcome[] = [];
     const ready: string[] = [];
     for (const host of hosts) {
-      if (now - host.lastSeenAt > this.settings.offlineAfterMs) {
+      // Offline as of the task's start, as when one job looked at every host at once: a shard that
+      // runs later (a long queue, a retry) does not fail hosts whose agents went quiet meanwhile.
+      if (task.startTime - host.lastSeenAt > this.settings.offlineAfterMs) {
         offline.push({ hostId: host.id, status: 'failed', failedReasons: reasonsFor(task, `agent offline: last seen ${new Date(host.lastSeenAt).toISOString()}`) });
       } else if (host.inventoryAt !== null && host.inventoryAt >= task.startTime - this.settings.inventoryMaxAgeMs) {
         ready.push(host.id);
