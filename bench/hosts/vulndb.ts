@@ -249,13 +249,14 @@ export function groundTruth(feed: Feed, fleet: Fleet): Truth {
   const installed = new Set<string[]>();
   const sourceVersions = new Set<string>();
   let hostVulRows = 0;
+  const used = [0, 1, 2].map(() => new Uint8Array(fleet.packages.length));
   fleet.hosts.forEach((host, h) => {
     const row = table[host.lag]!;
     const lists = new Set<string[]>();
+    const usedAtLag = used[host.lag]!;
     for (const i of host.packages) {
       lists.add(row[i]!);
-      const p = fleet.packages[i]!;
-      sourceVersions.add(`${p.sourceName}\u0000${lagsOn(host.lag, p.sourceName) ? host.lag : 0}`);
+      usedAtLag[i] = 1;
     }
     const mine = new Set<string>();
     for (const ids of lists) {
@@ -266,6 +267,13 @@ export function groundTruth(feed: Feed, fleet: Fleet): Truth {
     hostVulRows += mine.size;
     for (const id of mine) perVul.set(id, (perVul.get(id) ?? 0) + 1);
   });
+  used.forEach((row, lag) =>
+    row.forEach((isUsed, i) => {
+      if (!isUsed) return;
+      const p = fleet.packages[i]!;
+      sourceVersions.add(`${p.sourceName}\u0000${lagsOn(lag, p.sourceName) ? lag : 0}`);
+    }),
+  );
   const matchingRecords = new Set<string>();
   for (const ids of installed) for (const r of sourceRecords.get(ids)!) matchingRecords.add(`${r.source}\u0000${r.id}`);
   let widest = { id: '', hosts: 0 };
