@@ -150,8 +150,9 @@ describe('container image (podman, read-only root, non-root user)', { skip, conc
       } finally {
         rmSync(context, { recursive: true, force: true });
       }
-      // Older test images (other inputs) are removed, so the store does not grow run after run.
-      const listed = await podman(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=localhost/openhss']);
+      // Test images of other inputs made over an hour ago are removed, so the store does not grow run
+      // after run (a younger one may be in use by a concurrent run from another checkout).
+      const listed = await podman(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=localhost/openhss', '--filter', 'until=1h']);
       for (const old of listed.stdout.split('\n').filter((t) => t.startsWith('localhost/openhss:test-') && t !== tag)) await podman(['rmi', '--force', old]);
     }
     image = tag;
