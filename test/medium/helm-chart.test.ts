@@ -324,6 +324,14 @@ describe('Helm chart deploy/helm/openhss', { skip: missing }, () => {
     assert.notEqual(a, b, 'random per render (an upgrade reuses the one in the cluster through lookup, which helm template cannot show)');
   });
 
+  it('NOTES.txt renders with the service, the credentials command and how to add workers', async () => {
+    const { stdout } = await run(renderer, ['--chart', chart, '--release', 'hss', '--namespace', 'security', '--notes', '-f', join(chart, 'examples/existing-secrets.yaml')]);
+    assert.match(stdout, /4 worker pod\(s\) on PostgreSQL pg-primary\.db\.svc:6432\/hss/);
+    assert.match(stdout, /port-forward svc\/hss-openhss 8080:8080/);
+    assert.match(stdout, /exec deploy\/hss-openhss-api -- cat \/data\/first-start-credentials\.txt/);
+    assert.match(stdout, /--set worker\.replicas=N/);
+  });
+
   it('names follow the release; worker replicas and concurrency follow the values', async () => {
     const manifests = await render([join(chart, 'examples/minimal.yaml'), valuesFile({ worker: { replicas: 7, concurrency: 3 }, fullnameOverride: 'scanner' })], { release: 'prod' });
     const worker = one(manifests, 'Deployment', 'scanner-worker');

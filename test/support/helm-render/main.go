@@ -10,8 +10,9 @@
 // subcharts, Files, or hooks, which the openhss chart does not use.
 //
 // Build (offline): GO111MODULE=off GOPATH=/usr/share/gocode go build -o helm-render .
-// Use: helm-render --chart DIR [--release NAME] [--namespace NS] [-f values.yaml]...
-// Prints every rendered manifest after "---\n# Source: <chart>/templates/<file>".
+// Use: helm-render --chart DIR [--release NAME] [--namespace NS] [-f values.yaml]... [--notes]
+// Prints every rendered manifest after "---\n# Source: <chart>/templates/<file>", or with
+// --notes the rendered NOTES.txt alone.
 package main
 
 import (
@@ -104,6 +105,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 func main() {
 	var chartDir, release, namespace string
 	var valueFiles stringList
+	notes := false
 	release, namespace = "release-name", "default"
 	args := os.Args[1:]
 	for i := 0; i < len(args); i++ {
@@ -123,6 +125,8 @@ func main() {
 			namespace = next()
 		case "-f", "--values":
 			valueFiles = append(valueFiles, next())
+		case "--notes":
+			notes = true
 		default:
 			fail("unknown argument %q", args[i])
 		}
@@ -237,8 +241,8 @@ func main() {
 
 	var out strings.Builder
 	for _, name := range names {
-		// Partials (_*.tpl) only define templates; NOTES.txt is not a manifest.
-		if strings.HasPrefix(name, "_") || name == "NOTES.txt" {
+		// Partials (_*.tpl) only define templates; NOTES.txt is not a manifest (--notes renders it alone).
+		if strings.HasPrefix(name, "_") || (name == "NOTES.txt") != notes {
 			continue
 		}
 		full := meta.Name + "/templates/" + name
@@ -262,6 +266,10 @@ func main() {
 		}
 		rendered := strings.ReplaceAll(buf.String(), "<no value>", "")
 		if strings.TrimSpace(rendered) == "" {
+			continue
+		}
+		if notes {
+			out.WriteString(rendered)
 			continue
 		}
 		fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", full, strings.TrimSpace(rendered))
