@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { prepared, type PreparedQuery } from '../db/prepared.js';
 
 export interface HostTotals {
   total: number;
@@ -52,8 +53,54 @@ export interface DayRow {
 
 const n = (v: unknown) => Number(v ?? 0);
 const sum = (column: string) => sql<number>`coalesce(sum(${sql.ref(column)}), 0)`;
-/** Open findings of a host or image row, from its kept counts. */
-const HOST_OPEN = sql`(h.vul_critical_num + h.vul_high_num + h.vul_medium_num + h.vul_low_num)`;
+
+/** A fixed text per number of enterprise projects in scope (`$EPS` stands for their placeholders). */
+function perScope<R>(text: string): (count: number) => PreparedQuery<R> {
+  const byCount = new Map<number, PreparedQuery<R>>();
+  return (count) => {
+    let q = byCount.get(count);
+    if (!q) byCount.set(count, (q = prepared<R>(text.replace('$EPS', Array.from({ length: count }, () => '?').join(', ')))));
+    return q;
+  };
+}
+const sums = (columns: readonly string[], as: readonly string[]) => columns.map((c, i) => `coalesce(sum(${c}), 0) as ${as[i]}`).join(', ');
+const SEVERITY_AS = ['critical', 'high', 'medium', 'low'];
+const HOST_TOTALS = perScope<Record<string, unknown>>(
+  `select ${sums(['host_num', 'vulnerable_num', 'vul_critical_num', 'vul_high_num', 'vul_medium_num', 'vul_low_num', 'vul_handled_num', 'vul_kev_num'], ['total', 'vulnerable', ...SEVERITY_AS, 'handled', 'kev'])}
+    from host_vul_totals where project_id = ? and enterprise_project_id in ($EPS)`,
+);
+const IMAGE_TOTALS = perScope<Record<string, unknown>>(
+  `select ${sums(['image_num', 'vulnerable_num', 'open_critical_num', 'open_high_num', 'open_medium_num', 'open_low_num', 'open_unknown_num', 'handled_num'], ['total', 'vulnerable', ...SEVERITY_AS, 'unknown', 'handled'])}
+    from image_vul_totals where project_id = ? and enterprise_project_id in ($EPS)`,
+);
+const TOP_IMAGES = prepared<{
+  id: string; image_type: string; image_name: string; image_version: string; namespace: string; registry_name: string; image_digest: string | null; latest_scan_time: number | null;
+  open_critical_num: number; open_high_num: number; open_medium_num: number; open_low_num: number; open_unknown_num: number; handled_num: number; open_kev_vul_ids: string;
+}>(`select r.id, a.image_type, r.image_name, a.image_version, a.namespace, a.registry_name, a.image_digest, a.latest_scan_time,
+    r.open_critical_num, r.open_high_num, r.open_medium_num, r.open_low_num, r.open_unknown_num, r.handled_num, r.open_kev_vul_ids
+  from image_asset_vul_counts r join image_assets a on a.id = r.id where r.project_id = ? and r.enterprise_project_id = ?
+  order by r.open_critical_num desc, r.open_high_num desc, r.open_medium_num desc, r.open_low_num desc, r.open_unknown_num desc, r.image_name, r.id limit ?`);
+const IMAGE_KEV = perScope<{ vul_id: string; image_num: unknown }>(
+  `select vul_id, sum(image_num) as image_num from image_kev_counts where project_id = ? and enterprise_project_id in ($EPS) and image_num > 0 group by vul_id`,
+);
+type RankedHost = { id: string; vul_critical_num: number; vul_high_num: number; vul_medium_num: number; vul_low_num: number };
+const RANKED_HOSTS = prepared<RankedHost>(`select h.id, h.vul_critical_num, h.vul_high_num, h.vul_medium_num, h.vul_low_num from hosts h
+  where h.project_id = ? and h.enterprise_project_id = ? and (h.vul_critical_num + h.vul_high_num + h.vul_medium_num + h.vul_low_num) > 0
+  order by h.vul_critical_num desc, h.vul_high_num desc, h.vul_medium_num desc, h.vul_low_num desc, h.id limit ?`);
+const HOST_KEV = perScope<{ vul_id: string; title: string; severity: string; cvss_score: number | null; cve_ids: string; open_num: unknown; handled_num: unknown }>(
+  `select i.vul_id, i.title, i.severity, i.cvss_score, i.cve_ids, sum(k.open_num) as open_num, sum(k.handled_num) as handled_num
+    from kev_vul_counts k join vul_info i on i.seq = k.vul_seq where k.project_id = ? and k.enterprise_project_id in ($EPS)
+    group by i.vul_id, i.title, i.severity, i.cvss_score, i.cve_ids`,
+);
+const DAY_KINDS = (['host', 'image'] as const).flatMap((kind) => (['critical', 'high', 'medium', 'low', 'handled'] as const).map((s) => `${kind}_${s}`));
+const DAYS = perScope<Record<string, unknown>>(
+  `select day, ${sums(['host_new_num', 'host_fixed_num'], ['host_new', 'host_fixed'])}, max(snapshot_at) as snapshot_at, ${sums(DAY_KINDS.map((k) => `${k}_num`), DAY_KINDS)}
+    from overview_days where project_id = ? and enterprise_project_id in ($EPS) and day >= ? group by day order by day`,
+);
+const LAST_SCAN_COLUMNS = 'id, scan_type, status, start_time, end_time, host_num, success_host_num, failed_host_num, scanning_host_num';
+type LastScan = { id: string; scan_type: string; status: string; start_time: number; end_time: number | null; host_num: number; success_host_num: number; failed_host_num: number; scanning_host_num: number };
+const LAST_SCAN = prepared<LastScan>(`select ${LAST_SCAN_COLUMNS} from vul_scan_tasks where project_id = ? order by start_time desc, id desc limit 1`);
+const LAST_SCAN_OF_TYPE = prepared<LastScan>(`select ${LAST_SCAN_COLUMNS} from vul_scan_tasks where project_id = ? and scan_type = ? order by start_time desc, id desc limit 1`);
 
 /**
  * The overview's reads: totals per project and enterprise project, the first
@@ -66,42 +113,14 @@ export class OverviewRepository {
 
   /** From the per-project totals the hosts' triggers keep (one row per enterprise project). */
   async hostTotals(projectId: string, eps: readonly string[]): Promise<HostTotals> {
-    const r = await this.db
-      .selectFrom('host_vul_totals')
-      .select([
-        sum('host_num').as('total'),
-        sum('vulnerable_num').as('vulnerable'),
-        sum('vul_critical_num').as('critical'),
-        sum('vul_high_num').as('high'),
-        sum('vul_medium_num').as('medium'),
-        sum('vul_low_num').as('low'),
-        sum('vul_handled_num').as('handled'),
-        sum('vul_kev_num').as('kev'),
-      ])
-      .where('project_id', '=', projectId)
-      .where('enterprise_project_id', 'in', [...eps])
-      .executeTakeFirstOrThrow();
-    return { total: n(r.total), vulnerable: n(r.vulnerable), critical: n(r.critical), high: n(r.high), medium: n(r.medium), low: n(r.low), handled: n(r.handled), kev: n(r.kev) };
+    const [r] = await HOST_TOTALS(eps.length).run(this.db, [projectId, ...eps]);
+    return { total: n(r?.total), vulnerable: n(r?.vulnerable), critical: n(r?.critical), high: n(r?.high), medium: n(r?.medium), low: n(r?.low), handled: n(r?.handled), kev: n(r?.kev) };
   }
 
   /** From the per-project totals the image triggers keep (one row per enterprise project). */
   async imageTotals(projectId: string, eps: readonly string[]): Promise<ImageTotals> {
-    const r = await this.db
-      .selectFrom('image_vul_totals')
-      .select([
-        sum('image_num').as('total'),
-        sum('vulnerable_num').as('vulnerable'),
-        sum('open_critical_num').as('critical'),
-        sum('open_high_num').as('high'),
-        sum('open_medium_num').as('medium'),
-        sum('open_low_num').as('low'),
-        sum('open_unknown_num').as('unknown'),
-        sum('handled_num').as('handled'),
-      ])
-      .where('project_id', '=', projectId)
-      .where('enterprise_project_id', 'in', [...eps])
-      .executeTakeFirstOrThrow();
-    return { total: n(r.total), vulnerable: n(r.vulnerable), critical: n(r.critical), high: n(r.high), medium: n(r.medium), low: n(r.low), unknown: n(r.unknown), handled: n(r.handled) };
+    const [r] = await IMAGE_TOTALS(eps.length).run(this.db, [projectId, ...eps]);
+    return { total: n(r?.total), vulnerable: n(r?.vulnerable), critical: n(r?.critical), high: n(r?.high), medium: n(r?.medium), low: n(r?.low), unknown: n(r?.unknown), handled: n(r?.handled) };
   }
 
   /**
@@ -111,28 +130,7 @@ export class OverviewRepository {
    * images with nothing open rank last and are dropped.
    */
   async topImages(projectId: string, eps: readonly string[], limit: number): Promise<ImageRow[]> {
-    const perEp = await Promise.all(
-      eps.map((ep) =>
-        this.db
-          .selectFrom('image_asset_vul_counts as r')
-          .innerJoin('image_assets as a', 'a.id', 'r.id')
-          .select([
-            'r.id', 'a.image_type', 'r.image_name', 'a.image_version', 'a.namespace', 'a.registry_name', 'a.image_digest', 'a.latest_scan_time',
-            'r.open_critical_num', 'r.open_high_num', 'r.open_medium_num', 'r.open_low_num', 'r.open_unknown_num', 'r.handled_num', 'r.open_kev_vul_ids',
-          ])
-          .where('r.project_id', '=', projectId)
-          .where('r.enterprise_project_id', '=', ep)
-          .orderBy('r.open_critical_num', 'desc')
-          .orderBy('r.open_high_num', 'desc')
-          .orderBy('r.open_medium_num', 'desc')
-          .orderBy('r.open_low_num', 'desc')
-          .orderBy('r.open_unknown_num', 'desc')
-          .orderBy('r.image_name')
-          .orderBy('r.id')
-          .limit(limit)
-          .execute(),
-      ),
-    );
+    const perEp = await Promise.all(eps.map((ep) => TOP_IMAGES.run(this.db, [projectId, ep, limit])));
     const rows: ImageRow[] = perEp.flat().map((r) => ({
       id: r.id,
       image_type: r.image_type,
@@ -164,14 +162,7 @@ export class OverviewRepository {
 
   /** Images in scope with each KEV vulnerability open (kept by triggers). */
   async imageKev(projectId: string, eps: readonly string[]): Promise<Map<string, number>> {
-    const rows = await this.db
-      .selectFrom('image_kev_counts')
-      .select(['vul_id', sql<number>`sum(image_num)`.as('image_num')])
-      .where('project_id', '=', projectId)
-      .where('enterprise_project_id', 'in', [...eps])
-      .where('image_num', '>', 0)
-      .groupBy('vul_id')
-      .execute();
+    const rows = await IMAGE_KEV(eps.length).run(this.db, [projectId, ...eps]);
     return new Map(rows.map((r) => [r.vul_id, n(r.image_num)]));
   }
 
@@ -181,25 +172,9 @@ export class OverviewRepository {
    * the hosts found are read whole.
    */
   async topHosts(projectId: string, eps: readonly string[], limit: number) {
-    type Ranked = { id: string; vul_critical_num: number; vul_high_num: number; vul_medium_num: number; vul_low_num: number };
+    type Ranked = RankedHost;
     // Each enterprise project's first entries of the hosts_vul_counts index, merged.
-    const perEp = await Promise.all(
-      eps.map((ep) =>
-        this.db
-          .selectFrom('hosts as h')
-          .select(['h.id', 'h.vul_critical_num', 'h.vul_high_num', 'h.vul_medium_num', 'h.vul_low_num'])
-          .where('h.project_id', '=', projectId)
-          .where('h.enterprise_project_id', '=', ep)
-          .where(sql<boolean>`${HOST_OPEN} > 0`)
-          .orderBy('h.vul_critical_num', 'desc')
-          .orderBy('h.vul_high_num', 'desc')
-          .orderBy('h.vul_medium_num', 'desc')
-          .orderBy('h.vul_low_num', 'desc')
-          .orderBy('h.id')
-          .limit(limit)
-          .execute(),
-      ),
-    );
+    const perEp = await Promise.all(eps.map((ep) => RANKED_HOSTS.run(this.db, [projectId, ep, limit])));
     const key = (r: Ranked) => [r.vul_critical_num, r.vul_high_num, r.vul_medium_num, r.vul_low_num].map(Number);
     const ranked = perEp
       .flat()
@@ -224,14 +199,7 @@ export class OverviewRepository {
 
   /** KEV vulnerabilities open on hosts in scope, most hosts first. */
   async hostKev(projectId: string, eps: readonly string[]) {
-    const rows = await this.db
-      .selectFrom('kev_vul_counts as k')
-      .innerJoin('vul_info as i', 'i.seq', 'k.vul_seq')
-      .select(['i.vul_id', 'i.title', 'i.severity', 'i.cvss_score', 'i.cve_ids', sql<number>`sum(k.open_num)`.as('open_num'), sql<number>`sum(k.handled_num)`.as('handled_num')])
-      .where('k.project_id', '=', projectId)
-      .where('k.enterprise_project_id', 'in', [...eps])
-      .groupBy(['i.vul_id', 'i.title', 'i.severity', 'i.cvss_score', 'i.cve_ids'])
-      .execute();
+    const rows = await HOST_KEV(eps.length).run(this.db, [projectId, ...eps]);
     return rows.map((r) => ({ ...r, cvss_score: r.cvss_score === null ? null : Number(r.cvss_score), open_num: n(r.open_num), handled_num: n(r.handled_num) }));
   }
 
@@ -268,23 +236,7 @@ export class OverviewRepository {
 
   /** Daily rows of the scope from `fromDay` on, summed over its enterprise projects. */
   async days(projectId: string, eps: readonly string[], fromDay: number): Promise<DayRow[]> {
-    const rows = await this.db
-      .selectFrom('overview_days')
-      .select([
-        'day',
-        sum('host_new_num').as('host_new'),
-        sum('host_fixed_num').as('host_fixed'),
-        sql<number | null>`max(snapshot_at)`.as('snapshot_at'),
-        ...(['host', 'image'] as const).flatMap((kind) =>
-          (['critical', 'high', 'medium', 'low', 'handled'] as const).map((s) => sum(`${kind}_${s}_num`).as(`${kind}_${s}`)),
-        ),
-      ])
-      .where('project_id', '=', projectId)
-      .where('enterprise_project_id', 'in', [...eps])
-      .where('day', '>=', fromDay)
-      .groupBy('day')
-      .orderBy('day')
-      .execute();
+    const rows = await DAYS(eps.length).run(this.db, [projectId, ...eps, fromDay]);
     return rows.map((r) => {
       const x = r as unknown as Record<string, unknown>;
       const pick = (kind: string) => ({ critical: n(x[`${kind}_critical`]), high: n(x[`${kind}_high`]), medium: n(x[`${kind}_medium`]), low: n(x[`${kind}_low`]), handled: n(x[`${kind}_handled`]) });
@@ -293,13 +245,9 @@ export class OverviewRepository {
   }
 
   /** The latest vulnerability scan task of a project, of a type or any. */
-  async lastScanTask(projectId: string, scanType?: 'manual' | 'schedule') {
-    let q = this.db
-      .selectFrom('vul_scan_tasks')
-      .select(['id', 'scan_type', 'status', 'start_time', 'end_time', 'host_num', 'success_host_num', 'failed_host_num', 'scanning_host_num'])
-      .where('project_id', '=', projectId);
-    if (scanType) q = q.where('scan_type', '=', scanType);
-    return q.orderBy('start_time', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  async lastScanTask(projectId: string, scanType?: 'manual' | 'schedule'): Promise<LastScan | undefined> {
+    const [row] = await (scanType ? LAST_SCAN_OF_TYPE.run(this.db, [projectId, scanType]) : LAST_SCAN.run(this.db, [projectId]));
+    return row;
   }
 
   /**
