@@ -130,7 +130,7 @@ export class OverviewRepository {
    * images with nothing open rank last and are dropped.
    */
   async topImages(projectId: string, eps: readonly string[], limit: number): Promise<ImageRow[]> {
-    const perEp = await Promise.all(eps.map((ep) => TOP_IMAGES.run(this.db, [projectId, ep, limit])));
+    const perEp = await Promise.all([...new Set(eps)].map((ep) => TOP_IMAGES.run(this.db, [projectId, ep, limit])));
     const rows: ImageRow[] = perEp.flat().map((r) => ({
       id: r.id,
       image_type: r.image_type,
@@ -174,7 +174,7 @@ export class OverviewRepository {
   async topHosts(projectId: string, eps: readonly string[], limit: number) {
     type Ranked = RankedHost;
     // Each enterprise project's first entries of the hosts_vul_counts index, merged.
-    const perEp = await Promise.all(eps.map((ep) => RANKED_HOSTS.run(this.db, [projectId, ep, limit])));
+    const perEp = await Promise.all([...new Set(eps)].map((ep) => RANKED_HOSTS.run(this.db, [projectId, ep, limit])));
     const key = (r: Ranked) => [r.vul_critical_num, r.vul_high_num, r.vul_medium_num, r.vul_low_num].map(Number);
     const ranked = perEp
       .flat()
