@@ -17,7 +17,7 @@ export interface StoredCounts {
   ms: number;
 }
 
-const PAGE = 2000;
+const PAGE = 10_000;
 
 export async function storedCounts(runtime: Runtime, projectId: string, sampleHostIds: string[]): Promise<StoredCounts> {
   const start = performance.now();
