@@ -1,7 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { InventoryDocument } from '../agent/protocol.js';
-import { decodeInventory, encodeInventory } from './inventory-codec.js';
+import { decodeInventory, decodeInventoryRows, encodeInventory, type Row } from './inventory-codec.js';
 import type { DB } from '../db/schema.js';
+
+/** A stored inventory with its packages as stored rows (inventory-codec.ts). */
+export interface StoredInventoryRows {
+  hostId: string;
+  contentHash: string;
+  os: InventoryDocument['os'];
+  rows: Row[];
+}
 
 export interface StoredInventory extends InventoryDocument {
   hostId: string;
@@ -47,6 +55,13 @@ export class HostInventoryRepository {
       await tx.updateTable('host_inventories').set({ collected_at: collectedAt, uploaded_at: now }).where('host_id', '=', hostId).execute();
       await tx.updateTable('hosts').set({ inventory_at: now, last_seen_at: now }).where('id', '=', hostId).execute();
     });
+  }
+
+  /** Like load, with the packages left as stored rows. */
+  async loadRows(hostIds: string[]): Promise<StoredInventoryRows[]> {
+    if (hostIds.length === 0) return [];
+    const rows = await this.db.selectFrom('host_inventories').select(['host_id', 'content_hash', 'document']).where('host_id', 'in', hostIds).execute();
+    return rows.map((r) => ({ hostId: r.host_id, contentHash: r.content_hash, ...decodeInventoryRows(r.document) }));
   }
 
   async load(hostIds: string[]): Promise<StoredInventory[]> {

@@ -11,7 +11,7 @@ import type { Package } from '../domain/package.js';
  *   rpm:   ["rpm", name, version, path, architecture, epoch, release, source rpm, modularity label?]
  *   other: [type, name, version, path]
  */
-type Row = Array<string | number | null>;
+export type Row = Array<string | number | null>;
 
 interface StoredDocument {
   os: InventoryDocument['os'];
@@ -31,7 +31,7 @@ function toRow(p: Package): Row {
   }
 }
 
-function fromRow(r: Row): Package {
+export function fromRow(r: Row): Package {
   const [type, name, version, path] = r as [Package['type'], string, string, string];
   const location = { path };
   switch (type) {
@@ -54,4 +54,10 @@ export function encodeInventory(document: InventoryDocument): Buffer {
 export function decodeInventory(bytes: Buffer): InventoryDocument {
   const stored = JSON.parse(gunzipSync(bytes).toString('utf8')) as StoredDocument;
   return { os: stored.os, packages: stored.p.map(fromRow) };
+}
+
+/** The stored rows as they are, without building a package object per row (a fleet scan looks most packages up by their row alone). */
+export function decodeInventoryRows(bytes: Buffer): { os: InventoryDocument['os']; rows: Row[] } {
+  const stored = JSON.parse(gunzipSync(bytes).toString('utf8')) as StoredDocument;
+  return { os: stored.os, rows: stored.p };
 }

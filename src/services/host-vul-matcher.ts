@@ -7,7 +7,8 @@ import type { VulType } from '../domain/vulnerability.js';
 import { matchInventory, osMatchGap, targetFor, type AdvisorySource, type MatchCache } from '../findings/match-inventory.js';
 import { matchers } from '../matchers/index.js';
 import { targetKey } from '../matchers/matcher.js';
-import type { HostInventoryRepository, StoredInventory } from '../repositories/host-inventory-repository.js';
+import type { HostInventoryRepository, StoredInventoryRows } from '../repositories/host-inventory-repository.js';
+import { fromRow } from '../repositories/inventory-codec.js';
 import type { HostRepository } from '../repositories/host-repository.js';
 import type { HostVulRepository, HostVulState, HostVulWrite, VulAffect } from '../repositories/host-vul-repository.js';
 
@@ -51,9 +52,10 @@ interface Template {
 export class MatchContext {
   readonly verdicts: MatchCache = new Map();
   readonly templates = new Map<string, Template[]>();
-  /** Each distinct installed package (as matched: OS release, type, name, version, path), numbered, with what hits it. */
-  readonly packages = new Map<string, PackageEntry>();
-  /** Affects by vulnerability and the numbers of the packages carrying it. */
+  /** Per OS (everything of it a matcher may read), each distinct installed package (type, name, version, path, source), numbered, with what hits it. */
+  readonly packages = new Map<string, Map<string, PackageEntry>>();
+  packageCount = 0;
+  /** Affects of vulnerabilities carried by several packages on a host, by vulnerability and the numbers of those packages. */
   readonly affects = new Map<string, VulAffect>();
   readonly infosWritten = new Set<number>();
 }
@@ -64,16 +66,23 @@ interface PackageEntry {
   templates: Template[];
   /** The package as an affected app of each template, in template order. */
   apps: AffectedApp[];
+  /** The affect of each template when this package alone carries its vulnerability on a host (the usual case), made once per run. */
+  single: Array<VulAffect | undefined>;
+}
+
+/** One package carrying a vulnerability: its entry and which of the entry's templates. */
+interface Carrier {
+  entry: PackageEntry;
+  index: number;
 }
 
 interface HostVulDraft {
   vulSeq: number;
-  vulId: string;
   severity: HssSeverity;
   kind: number;
-  packageIds: number[];
-  apps: AffectedApp[];
-  info: VulInfo & { seq: number };
+  /** The first package that carries it, and the others (null: it alone, the usual case). */
+  first: Carrier;
+  more: Carrier[] | null;
 }
 
 function inScope(scope: MatchScope, urgentSeqs: Set<number>, vulSeq: number, kind: number): boolean {
@@ -156,7 +165,7 @@ export class HostVulMatcher {
         return true;
       });
       const skip = new Set(unchanged);
-      const inventories = await this.inventories.load(batch.filter((id) => !skip.has(id) && known.get(id)?.inventoryHash));
+      const inventories = await this.inventories.loadRows(batch.filter((id) => !skip.has(id) && known.get(id)?.inventoryHash));
       const loaded = new Set(inventories.map((inv) => inv.hostId));
       result.withoutInventory.push(...batch.filter((id) => !skip.has(id) && !loaded.has(id)));
       const states = await this.hostVuls.statesFor(inventories.map((inv) => key52(inv.hostId)));
@@ -165,7 +174,9 @@ export class HostVulMatcher {
         const drafts = this.draftsFor(inventory, source, context);
         const hostSeq = key52(inventory.hostId);
         diffHost(hostSeq, drafts, states.get(hostSeq)!, scope, urgentSeqs, context, write, now);
-        const gap = osMatchGap(inventory.os ? { os: inventory.os, packages: inventory.packages } : { packages: inventory.packages }, source, matchers);
+        const osRow = inventory.rows.find((r) => OS_PACKAGE_TYPES.has(r[0] as string));
+        const osPackages = osRow ? [fromRow(osRow)] : [];
+        const gap = osMatchGap(inventory.os ? { os: inventory.os, packages: osPackages } : { packages: osPackages }, source, matchers);
         if (gap) result.osNotMatched.set(inventory.hostId, gap);
         write.scanned.push({ hostSeq, matchedState: stateOf(inventory.contentHash), matchGap: gap });
       }
@@ -184,34 +195,45 @@ export class HostVulMatcher {
   }
 
   /** A host's vulnerabilities, one draft per vulnerability with every package that carries it. */
-  private draftsFor(inventory: StoredInventory, source: AdvisorySource, context: MatchContext): Map<number, HostVulDraft> {
+  private draftsFor(inventory: StoredInventoryRows, source: AdvisorySource, context: MatchContext): Map<number, HostVulDraft> {
     const os = inventory.os ?? undefined;
     // Everything of the OS a matcher may read (openEuler's service pack, SUSE's product, RHEL's stream).
     const osKey = os ? [os.id, os.versionId, os.fullVersionId, os.version, os.prettyName, os.cpeName].join('\u0000') : '';
+    let known = context.packages.get(osKey);
+    if (!known) context.packages.set(osKey, (known = new Map()));
     const drafts = new Map<number, HostVulDraft>();
-    for (const pkg of inventory.packages) {
-      const key = `${osKey}\u0000${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${pkg.location.path}${pkg.type === 'deb' ? `\u0000${pkg.source.name}\u0000${pkg.source.version}` : pkg.type === 'rpm' ? `\u0000${pkg.sourceRpm}\u0000${pkg.modularityLabel ?? ''}` : ''}`;
-      let entry = context.packages.get(key);
+    // Packages are looked up by their stored row (inventory-codec.ts): type, name, version, path, and the source (deb), source RPM and module (rpm).
+    for (const row of inventory.rows) {
+      const type = row[0];
+      const key =
+        type === 'deb'
+          ? `deb\u0000${row[1]}\u0000${row[2]}\u0000${row[3]}\u0000${row[5]}\u0000${row[6]}`
+          : type === 'rpm'
+            ? `rpm\u0000${row[1]}\u0000${row[2]}\u0000${row[3]}\u0000${row[7]}\u0000${typeof row[8] === 'string' ? row[8] : ''}`
+            : `${type}\u0000${row[1]}\u0000${row[2]}\u0000${row[3]}`;
+      let entry = known.get(key);
       if (!entry) {
+        const pkg = fromRow(row);
         const templates = this.templatesFor(pkg, os, source, context);
         entry = {
-          id: context.packages.size,
+          id: context.packageCount++,
           kind: OS_PACKAGE_TYPES.has(pkg.type) ? KIND_LINUX : KIND_APP,
           templates,
           apps: templates.map((t) => ({ name: pkg.name, version: pkg.version, fixed_version: t.fixed, path: pkg.location.path, type: pkg.type })),
+          single: [],
         };
-        context.packages.set(key, entry);
+        known.set(key, entry);
       }
-      for (let i = 0; i < entry.templates.length; i++) {
-        const t = entry.templates[i]!;
+      const templates = entry.templates;
+      for (let i = 0; i < templates.length; i++) {
+        const t = templates[i]!;
         const kind = entry.kind | (t.urgent ? KIND_URGENT : 0);
         const draft = drafts.get(t.vulSeq);
         if (!draft) {
-          drafts.set(t.vulSeq, { vulSeq: t.vulSeq, vulId: t.vulId, severity: t.severity, kind, packageIds: [entry.id], apps: [entry.apps[i]!], info: t.info });
+          drafts.set(t.vulSeq, { vulSeq: t.vulSeq, severity: t.severity, kind, first: { entry, index: i }, more: null });
           continue;
         }
-        draft.packageIds.push(entry.id);
-        draft.apps.push(entry.apps[i]!);
+        (draft.more ??= []).push({ entry, index: i });
         draft.kind |= kind;
         if (SEVERITY_ORDER.indexOf(t.severity) > SEVERITY_ORDER.indexOf(draft.severity)) draft.severity = t.severity;
       }
@@ -261,26 +283,36 @@ export class HostVulMatcher {
  * and every run gives the same affect the same key.
  */
 function affectOf(draft: HostVulDraft, context: MatchContext, write: HostVulWrite): VulAffect {
-  const runKey = draft.packageIds.length === 1 ? `${draft.vulSeq}:${draft.packageIds[0]}` : `${draft.vulSeq}:${[...draft.packageIds].sort((a, b) => a - b).join(',')}`;
+  const { entry, index } = draft.first;
+  if (!draft.more) return entry.single[index] ?? (entry.single[index] = newAffect(draft, [entry.apps[index]!], context, write));
+  const carriers = [draft.first, ...draft.more];
+  const runKey = `${draft.vulSeq}:${carriers.map((c) => c.entry.id).sort((a, b) => a - b).join(',')}`;
   let affect = context.affects.get(runKey);
   if (!affect) {
-    const apps = [...draft.apps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const packages = JSON.stringify(apps);
-    const vulType = draft.kind & KIND_LINUX ? 'linux_vul' : 'app_vul';
-    affect = {
-      seq: key52(`${draft.vulId}\n${vulType}\n${draft.severity}\n${packages}`),
-      vulSeq: draft.vulSeq,
-      vulType,
-      severity: draft.severity,
-      packages,
-      fingerprint: key52(apps.map((a) => `${a.type}:${a.name}@${a.version}:${a.path}`).join('\n')),
-    };
+    affect = newAffect(draft, carriers.map((c) => c.entry.apps[c.index]!), context, write);
     context.affects.set(runKey, affect);
-    write.affects.push(affect);
   }
+  return affect;
+}
+
+function newAffect(draft: HostVulDraft, carried: AffectedApp[], context: MatchContext, write: HostVulWrite): VulAffect {
+  const template = draft.first.entry.templates[draft.first.index]!;
+  const apps = carried.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const packages = JSON.stringify(apps);
+  const vulType = draft.kind & KIND_LINUX ? 'linux_vul' : 'app_vul';
+  const affect: VulAffect = {
+    seq: key52(`${template.vulId}\n${vulType}\n${draft.severity}\n${packages}`),
+    vulSeq: draft.vulSeq,
+    vulType,
+    severity: draft.severity,
+    packages,
+    fingerprint: key52(apps.map((a) => `${a.type}:${a.name}@${a.version}:${a.path}`).join('\n')),
+  };
+  write.affects.push(affect);
+  // Every vulnerability's first affect of the run comes with its information.
   if (!context.infosWritten.has(draft.vulSeq)) {
     context.infosWritten.add(draft.vulSeq);
-    write.infos.push(draft.info);
+    write.infos.push(template.info);
   }
   return affect;
 }
