@@ -200,6 +200,12 @@ export interface HostVulsTable {
   first_scan_time: number;
 }
 
+/** Hosts that have (or had) a vulnerability, a list per write batch (migration 0012); read as raw SQL (JSON text on SQLite, bigint[] on PostgreSQL). */
+export interface VulHostPostingsTable {
+  vul_seq: number;
+  host_seqs: string | number[];
+}
+
 export interface VulScanTasksTable {
   id: string;
   project_id: string;
@@ -608,6 +614,7 @@ export interface DB {
   vul_info: VulInfoTable;
   vul_affects: VulAffectsTable;
   host_vuls: HostVulsTable;
+  vul_host_postings: VulHostPostingsTable;
   vul_scan_tasks: VulScanTasksTable;
   vul_scan_task_hosts: VulScanTaskHostsTable;
   vul_scan_throughput: VulScanThroughputTable;

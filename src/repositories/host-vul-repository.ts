@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/connect.js';
 import type { DB } from '../db/schema.js';
 import type { VulInfo } from '../domain/host-vul.js';
+import { newPostings } from './vul-host-postings.js';
 import { batchChanges, DAY_MS, HOST_COUNT_COLUMNS, HOST_COUNT_SELECT, HOST_DAY_COUNT_ADD, HOST_DAY_COUNT_INSERT } from './host-vul-counts.js';
 
 const CHUNK = 500;
@@ -147,6 +148,11 @@ class PostgresBulkWriter implements BulkWriter {
         await sql`insert into host_vuls (host_seq, vul_seq, affect_seq, kind, status, handled_fingerprint, first_scan_time)
           select * from unnest(${ints(r, (x) => x.hostSeq)}::bigint[], ${ints(r, (x) => x.vulSeq)}::bigint[], ${ints(r, (x) => x.affectSeq)}::bigint[],
             ${ints(r, (x) => x.kind)}::int[], ${ints(r, (x) => x.status)}::int[], ${ints(r, (x) => x.handledFingerprint)}::bigint[], ${ints(r, (x) => x.firstScanTime)}::bigint[])`.execute(tx);
+      }
+      if (b.inserts.length > 0) {
+        const postings = [...newPostings(b.inserts)];
+        await sql`insert into vul_host_postings (vul_seq, host_seqs)
+          select v, h::bigint[] from unnest(${ints(postings, (p) => p[0])}::bigint[], ${postings.map((p) => `{${p[1].join(',')}}`)}::text[]) as p(v, h)`.execute(tx);
       }
       if (b.updates.length > 0) {
         const u = b.updates;

@@ -4,6 +4,7 @@ import { HANDLED_STATUSES, KIND_APP, KIND_LINUX, KIND_URGENT, statusCode, status
 import { key52 } from '../domain/keys.js';
 import type { AssetValue } from '../domain/host.js';
 import type { VulType } from '../domain/vulnerability.js';
+import { VulHostPostings } from './vul-host-postings.js';
 
 export interface VulListFilter {
   type: VulType;
@@ -130,7 +131,11 @@ function hostVulRowOf(r: HostVulSelected): HostVulRow {
 
 /** The read side of host vulnerabilities: the HSS vulnerability lists. */
 export class VulListRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  private readonly postings: VulHostPostings;
+
+  constructor(private readonly db: Kysely<DB>) {
+    this.postings = new VulHostPostings(db);
+  }
 
   private filtered(projectId: string, filter: VulListFilter) {
     let q = this.db
@@ -140,7 +145,11 @@ export class VulListRepository {
       .innerJoin('vul_info as i', 'i.seq', 'v.vul_seq')
       .where('h.project_id', '=', projectId)
       .where(sql<boolean>`(v.kind & ${KIND_BIT[filter.type]}) <> 0`);
-    if (filter.vulId) q = q.where('v.vul_seq', '=', key52(filter.vulId));
+    if (filter.vulId) {
+      const seq = key52(filter.vulId);
+      // The vulnerability's hosts come from its postings, each checked against its row (primary key).
+      q = q.where('v.vul_seq', '=', seq).where(this.postings.pairsOf('v', [seq]));
+    }
     if (filter.vulName) q = q.where('i.title', 'like', like(filter.vulName));
     if (filter.cveId) q = q.where('i.cve_ids', 'like', like(`"${filter.cveId}"`));
     if (filter.status) q = q.where('v.status', '=', statusCode(filter.status));
@@ -190,7 +199,7 @@ export class VulListRepository {
     const seqs = rows.map((r) => Number(r.vul_seq));
     const hostIds = new Map<number, string[]>();
     if (seqs.length > 0) {
-      const pairs = await this.filtered(projectId, filter).select(['v.vul_seq', 'h.id']).where('v.vul_seq', 'in', seqs).execute();
+      const pairs = await this.filtered(projectId, filter).select(['v.vul_seq', 'h.id']).where('v.vul_seq', 'in', seqs).where(this.postings.pairsOf('v', seqs)).orderBy('v.vul_seq').orderBy('v.host_seq').execute();
       for (const p of pairs) {
         const list = hostIds.get(Number(p.vul_seq)) ?? [];
         list.push(p.id);
@@ -257,6 +266,7 @@ export class VulListRepository {
     after: { hostSeq: number; vulSeq: number } | null,
     limit: number,
   ): Promise<Array<HostVulRow & { hostSeq: number; vulSeq: number }>> {
+    if (order === 'vul' && !filter.vulId && !filter.hostId) return this.keysetPageByVul(projectId, filter, after, limit);
     let q = this.filtered(projectId, filter);
     if (filter.hostId) q = q.where('v.host_seq', '=', key52(filter.hostId));
     const [first, second] = order === 'host' ? (['v.host_seq', 'v.vul_seq'] as const) : (['v.vul_seq', 'v.host_seq'] as const);
@@ -275,6 +285,46 @@ export class VulListRepository {
       vulSeq: Number(r.vul_seq),
       ...hostVulRowOf(r),
     }));
+  }
+
+  /**
+   * hostVulKeysetPage in vulnerability order over every vulnerability: rows
+   * have no index in that order (migration 0012), so the page walks the
+   * vulnerabilities listed in postings in key order and reads each one's
+   * rows through its postings, in host order.
+   */
+  private async keysetPageByVul(
+    projectId: string,
+    filter: VulListFilter,
+    after: { hostSeq: number; vulSeq: number } | null,
+    limit: number,
+  ): Promise<Array<HostVulRow & { hostSeq: number; vulSeq: number }>> {
+    const out: Array<HostVulRow & { hostSeq: number; vulSeq: number }> = [];
+    // The rest of the vulnerability the last page ended in, then the vulnerabilities after it.
+    const readVul = async (vulSeq: number, afterHost: number | null) => {
+      let q = this.filtered(projectId, filter).where('v.vul_seq', '=', vulSeq).where(this.postings.pairsOf('v', [vulSeq]));
+      if (afterHost !== null) q = q.where('v.host_seq', '>', afterHost);
+      const rows = await q
+        .select(['v.host_seq', 'v.vul_seq', ...HOST_VUL_COLUMNS])
+        .orderBy('v.host_seq')
+        .limit(limit - out.length)
+        .execute();
+      for (const r of rows) out.push({ hostSeq: Number(r.host_seq), vulSeq: Number(r.vul_seq), ...hostVulRowOf(r) });
+    };
+    if (after) await readVul(after.vulSeq, after.hostSeq);
+    let past = after?.vulSeq ?? null;
+    while (out.length < limit) {
+      let next = this.db.selectFrom('vul_host_postings').select('vul_seq').distinct().orderBy('vul_seq').limit(64);
+      if (past !== null) next = next.where('vul_seq', '>', past);
+      const vulSeqs = (await next.execute()).map((r) => Number(r.vul_seq));
+      if (vulSeqs.length === 0) break;
+      for (const vulSeq of vulSeqs) {
+        await readVul(vulSeq, null);
+        if (out.length >= limit) break;
+      }
+      past = vulSeqs[vulSeqs.length - 1]!;
+    }
+    return out;
   }
 
   /** (host, vulnerability) pairs of a type, for "handle all" requests. */

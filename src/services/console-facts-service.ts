@@ -4,6 +4,7 @@ import { HANDLED_STATUSES, statusCode, type AffectedApp } from '../domain/host-v
 import { notFound } from '../domain/errors.js';
 import { key52 } from '../domain/keys.js';
 import type { HostInventoryRepository } from '../repositories/host-inventory-repository.js';
+import { VulHostPostings } from '../repositories/vul-host-postings.js';
 import type { AdvisoryRecord } from '../vulndb/reader.js';
 import type { VulnDbProvider } from '../vulndb/provider.js';
 
@@ -67,11 +68,15 @@ export interface InstalledApp {
  * packages. Enterprise-project scope as the HSS lists apply it.
  */
 export class ConsoleFactsService {
+  private readonly postings: VulHostPostings;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly vulnDb: VulnDbProvider,
     private readonly inventories: HostInventoryRepository,
-  ) {}
+  ) {
+    this.postings = new VulHostPostings(db);
+  }
 
   private advisories(vulId: string): AdvisoryRecord[] {
     try {
@@ -105,7 +110,8 @@ export class ConsoleFactsService {
       .innerJoin('hosts as h', 'h.seq', 'v.host_seq')
       .innerJoin('vul_affects as a', 'a.seq', 'v.affect_seq')
       .where('h.project_id', '=', projectId)
-      .where('v.vul_seq', 'in', vulSeqs);
+      .where('v.vul_seq', 'in', vulSeqs)
+      .where(this.postings.pairsOf('v', vulSeqs));
     if (scope) q = q.where('h.enterprise_project_id', 'in', scope.length > 0 ? scope : ['']);
     const rows = await q.select(['v.vul_seq', 'v.affect_seq', sql<string>`max(a.packages)`.as('packages'), sql<number>`count(*)`.as('n')]).groupBy(['v.vul_seq', 'v.affect_seq']).execute();
     return rows.map((r) => ({ vulSeq: Number(r.vul_seq), packages: JSON.parse(r.packages) as AffectedApp[], hostNum: Number(r.n) }));

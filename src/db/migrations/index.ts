@@ -10,6 +10,7 @@ import * as hostMatchedGeneration from './0008_host_matched_generation.js';
 import * as hostMatchGap from './0009_host_match_gap.js';
 import * as consoleOverview from './0010_console_overview.js';
 import * as overviewIndexes from './0011_overview_indexes.js';
+import * as vulHostPostings from './0012_vul_host_postings.js';
 import * as listLatency from './0013_list_latency.js';
 import * as jobExhaustion from './0014_job_exhaustion.js';
 import * as fileStore from './0015_file_store.js';
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '0009_host_match_gap': hostMatchGap,
   '0010_console_overview': consoleOverview,
   '0011_overview_indexes': overviewIndexes,
+  '0012_vul_host_postings': vulHostPostings,
   '0013_list_latency': listLatency,
   '0014_job_exhaustion': jobExhaustion,
   '0015_file_store': fileStore,
