@@ -30,9 +30,7 @@ export function openSqliteHostVulWriter(file: string): { write(batch: HostVulWri
   );
   const counts = db.prepare(`update hosts set (${HOST_COUNT_COLUMNS}) = (${HOST_COUNT_SELECT}) where seq = ?`);
   const dayCounts = db.prepare(`${HOST_DAY_COUNT_INSERT} select project_id, enterprise_project_id, @day, @added, @gone from hosts where seq = @hostSeq ${HOST_DAY_COUNT_ADD}`);
-  const prof = process.env.OPENHSS_WRITER_PROFILE ? { rows: 0, counts: 0, total: 0 } : null;
   const write = db.transaction((b: HostVulWrite) => {
-    const t0 = performance.now();
     for (const v of b.infos) info.run(v.vulId, v.seq, v.title, v.description, v.url, v.severity, v.cvssScore, JSON.stringify(v.cveIds), v.kev ? 1 : 0, v.dataSource, b.now);
     for (const a of b.affects) affect.run(a.seq, a.vulSeq, a.vulType, a.severity, a.packages, a.fingerprint);
     for (const r of b.inserts) insert.run(r.hostSeq, r.vulSeq, r.affectSeq, r.kind, r.status, r.handledFingerprint, r.firstScanTime);
@@ -40,25 +38,10 @@ export function openSqliteHostVulWriter(file: string): { write(batch: HostVulWri
     for (const u of b.updates) update.run(u.affectSeq, u.kind, u.status, u.handledFingerprint, u.clearRemark ? 1 : 0, u.hostSeq, u.vulSeq);
     for (const d of b.deletes) remove.run(d.hostSeq, d.vulSeq);
     for (const h of b.scanned) scanned.run(b.now, h.matchedState, h.matchedState, h.matchGap ?? null, h.hostSeq);
-    const t1 = performance.now();
     const { changed, perHost } = batchChanges(b);
     for (const hostSeq of changed) counts.run(hostSeq);
-    if (prof) {
-      prof.rows += t1 - t0;
-      prof.counts += performance.now() - t1;
-    }
     const day = Math.floor(b.now / DAY_MS);
     for (const h of perHost) dayCounts.run({ day, added: h.added, gone: h.gone, hostSeq: h.hostSeq });
   });
-  return {
-    write: (batch) => {
-      const t = performance.now();
-      write(batch);
-      if (prof) {
-        prof.total += performance.now() - t;
-        process.stderr.write(`writer: rows ${prof.rows.toFixed(0)} ms, counts ${prof.counts.toFixed(0)} ms, total ${prof.total.toFixed(0)} ms\n`);
-      }
-    },
-    close: () => db.close(),
-  };
+  return { write: (batch) => write(batch), close: () => db.close() };
 }

@@ -12,6 +12,13 @@ export class VulHostPostings {
     this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
+  /** `host_seq in (…)`: the hosts listed for one vulnerability, for a host_vuls row aliased `alias` (whose vul_seq the query fixes). */
+  hostsOf(alias: string, vulSeq: number): RawBuilder<boolean> {
+    const col = sql.raw(`${alias}.host_seq`);
+    if (this.postgres) return sql<boolean>`${col} in (select unnest(p.host_seqs) from vul_host_postings p where p.vul_seq = ${sql.lit(vulSeq)})`;
+    return sql<boolean>`${col} in (select j.value from vul_host_postings p, json_each(p.host_seqs) j where p.vul_seq = ${sql.lit(vulSeq)})`;
+  }
+
   /** `(host_seq, vul_seq) in (…)` over the listed pairs of these vulnerabilities, for a host_vuls row aliased `alias`. */
   pairsOf(alias: string, vulSeqs: number[]): RawBuilder<boolean> {
     const cols = sql.raw(`(${alias}.host_seq, ${alias}.vul_seq)`);

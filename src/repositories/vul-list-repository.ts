@@ -148,7 +148,7 @@ export class VulListRepository {
     if (filter.vulId) {
       const seq = key52(filter.vulId);
       // The vulnerability's hosts come from its postings, each checked against its row (primary key).
-      q = q.where('v.vul_seq', '=', seq).where(this.postings.pairsOf('v', [seq]));
+      q = q.where('v.vul_seq', '=', seq).where(this.postings.hostsOf('v', seq));
     }
     if (filter.vulName) q = q.where('i.title', 'like', like(filter.vulName));
     if (filter.cveId) q = q.where('i.cve_ids', 'like', like(`"${filter.cveId}"`));
@@ -302,7 +302,7 @@ export class VulListRepository {
     const out: Array<HostVulRow & { hostSeq: number; vulSeq: number }> = [];
     // The rest of the vulnerability the last page ended in, then the vulnerabilities after it.
     const readVul = async (vulSeq: number, afterHost: number | null) => {
-      let q = this.filtered(projectId, filter).where('v.vul_seq', '=', vulSeq).where(this.postings.pairsOf('v', [vulSeq]));
+      let q = this.filtered(projectId, filter).where('v.vul_seq', '=', vulSeq).where(this.postings.hostsOf('v', vulSeq));
       if (afterHost !== null) q = q.where('v.host_seq', '>', afterHost);
       const rows = await q
         .select(['v.host_seq', 'v.vul_seq', ...HOST_VUL_COLUMNS])
