@@ -52,8 +52,8 @@ interface Template {
 export class MatchContext {
   readonly verdicts: MatchCache = new Map();
   readonly templates = new Map<string, Template[]>();
-  /** Per OS (everything of it a matcher may read), each distinct installed package (type, name, version, path, source), numbered, with what hits it. */
-  readonly packages = new Map<string, Map<string, PackageEntry>>();
+  /** Per OS (everything of it a matcher may read) and package name, each distinct installed package (type, version, path, source), numbered, with what hits it. */
+  readonly packages = new Map<string, Map<string, PackageEntry[]>>();
   packageCount = 0;
   /** Affects of vulnerabilities carried by several packages on a host, by vulnerability and the numbers of those packages. */
   readonly affects = new Map<string, VulAffect>();
@@ -62,6 +62,8 @@ export class MatchContext {
 
 interface PackageEntry {
   id: number;
+  /** What tells packages of one name apart: type, version, path, and source name and version (deb) or source RPM and module (rpm). */
+  ident: Array<string | number | null>;
   kind: number;
   templates: Template[];
   /** The package as an affected app of each template, in template order. */
@@ -202,27 +204,37 @@ export class HostVulMatcher {
     let known = context.packages.get(osKey);
     if (!known) context.packages.set(osKey, (known = new Map()));
     const drafts = new Map<number, HostVulDraft>();
-    // Packages are looked up by their stored row (inventory-codec.ts): type, name, version, path, and the source (deb), source RPM and module (rpm).
+    // Packages are looked up by their stored row (inventory-codec.ts): by name, then type, version, path and the source
+    // (deb), source RPM and module (rpm), compared field by field rather than joined into one key string per package.
     for (const row of inventory.rows) {
-      const type = row[0];
-      const key =
-        type === 'deb'
-          ? `deb\u0000${row[1]}\u0000${row[2]}\u0000${row[3]}\u0000${row[5]}\u0000${row[6]}`
-          : type === 'rpm'
-            ? `rpm\u0000${row[1]}\u0000${row[2]}\u0000${row[3]}\u0000${row[7]}\u0000${typeof row[8] === 'string' ? row[8] : ''}`
-            : `${type}\u0000${row[1]}\u0000${row[2]}\u0000${row[3]}`;
-      let entry = known.get(key);
+      const type = row[0] ?? null;
+      const version = row[2] ?? null;
+      const path = row[3] ?? null;
+      const a = (type === 'deb' ? row[5] : type === 'rpm' ? row[7] : '') ?? null;
+      const b = (type === 'deb' ? row[6] : type === 'rpm' ? (typeof row[8] === 'string' ? row[8] : '') : '') ?? null;
+      const name = row[1] as string;
+      let named = known.get(name);
+      if (!named) known.set(name, (named = []));
+      let entry: PackageEntry | undefined;
+      for (const e of named) {
+        const id = e.ident;
+        if (id[0] === type && id[1] === version && id[2] === path && id[3] === a && id[4] === b) {
+          entry = e;
+          break;
+        }
+      }
       if (!entry) {
         const pkg = fromRow(row);
         const templates = this.templatesFor(pkg, os, source, context);
         entry = {
           id: context.packageCount++,
+          ident: [type, version, path, a, b],
           kind: OS_PACKAGE_TYPES.has(pkg.type) ? KIND_LINUX : KIND_APP,
           templates,
           apps: templates.map((t) => ({ name: pkg.name, version: pkg.version, fixed_version: t.fixed, path: pkg.location.path, type: pkg.type })),
           single: [],
         };
-        known.set(key, entry);
+        named.push(entry);
       }
       const templates = entry.templates;
       for (let i = 0; i < templates.length; i++) {
