@@ -266,6 +266,7 @@ for (const dialect of backends) {
     });
 
     it('a scheduled image scan (task_type cycle) covers what query_info selects at each run, once per slot', async () => {
+      const hour = (new Date(t.clock.current).getUTCHours() + 2) % 24;
       const bad = await t.app.inject({
         method: 'POST',
         url: `/v5/${project()}/openhss/job-schedules`,
@@ -278,10 +279,12 @@ for (const dialect of backends) {
         method: 'POST',
         url: `/v5/${project()}/openhss/job-schedules`,
         headers: headers(),
-        payload: { task_type: 'image_scan', task_name: 'nightly web', image_scan_info: { global_image_type: 'registry', query_info: { image_name: 'web' } }, period: 'daily', hour: 3, minute: 0 },
+        // Two hours ahead of the test clock (UTC), so the run comes within the session token's lifetime whatever the time of day.
+        payload: { task_type: 'image_scan', task_name: 'nightly web', image_scan_info: { global_image_type: 'registry', query_info: { image_name: 'web' } }, period: 'daily', hour, minute: 0 },
       });
       assert.equal(created.statusCode, 200, created.body);
       const next = created.json().next_run_time as number;
+      assert.ok(next > t.clock.current && next <= t.clock.current + 2 * 3_600_000, 'the next run is the coming slot at that hour');
       const cycles = async () => (await t.app.inject({ method: 'GET', url: `/v5/${project()}/image/tasks?type=image_scan&task_type=cycle`, headers: headers() })).json();
       assert.deepEqual(await t.runtime.services.jobSchedules.tick(), []);
       t.clock.current = next + 30_000;
