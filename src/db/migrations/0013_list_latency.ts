@@ -95,6 +95,14 @@ async function taskCounts(db: Kysely<unknown>, postgres: boolean): Promise<void>
   await db.schema.dropTable('vul_scan_task_days').execute();
 }
 
+/** PostgreSQL: the insert, update (when `changed`) and delete row triggers `<prefix>_<op>` on `table`, all calling `fn`. */
+async function rowTriggers(db: Kysely<unknown>, table: string, prefix: string, fn: string, changed: string): Promise<void> {
+  const on = `on ${table} for each row`;
+  await sql.raw(`create trigger ${prefix}_insert after insert ${on} execute function ${fn}()`).execute(db);
+  await sql.raw(`create trigger ${prefix}_update after update ${on} when (${changed}) execute function ${fn}()`).execute(db);
+  await sql.raw(`create trigger ${prefix}_delete after delete ${on} execute function ${fn}()`).execute(db);
+}
+
 async function imageCounts(db: Kysely<unknown>, postgres: boolean): Promise<void> {
   const name = postgres ? sql.raw('varchar(512) collate "C"') : sql.raw('varchar(512)');
   let ranks = db.schema
@@ -179,26 +187,20 @@ async function imageCounts(db: Kysely<unknown>, postgres: boolean): Promise<void
         if tg_op in ('UPDATE', 'INSERT') and new.removed_at is null then ${sql.raw(rankInsert('new'))}; end if;
         return null;
       end $$`.execute(db);
-    await sql`create trigger image_assets_vul_count_insert after insert on image_assets for each row execute function image_asset_vul_count()`.execute(db);
-    await sql`create trigger image_assets_vul_count_update after update on image_assets for each row when (${sql.raw(assetChanged)}) execute function image_asset_vul_count()`.execute(db);
-    await sql`create trigger image_assets_vul_count_delete after delete on image_assets for each row execute function image_asset_vul_count()`.execute(db);
+    await rowTriggers(db, 'image_assets', 'image_assets_vul_count', 'image_asset_vul_count', assetChanged);
     await sql`create function image_content_vul_count() returns trigger language plpgsql as $$
       begin
         if tg_op = 'DELETE' then ${sql.raw(rankFromDigest('old', true))}; else ${sql.raw(rankFromDigest('new', false))}; end if;
         return null;
       end $$`.execute(db);
-    await sql`create trigger image_contents_vul_count_insert after insert on image_contents for each row execute function image_content_vul_count()`.execute(db);
-    await sql`create trigger image_contents_vul_count_update after update on image_contents for each row when (${sql.raw(contentChanged)}) execute function image_content_vul_count()`.execute(db);
-    await sql`create trigger image_contents_vul_count_delete after delete on image_contents for each row execute function image_content_vul_count()`.execute(db);
+    await rowTriggers(db, 'image_contents', 'image_contents_vul_count', 'image_content_vul_count', contentChanged);
     await sql`create function image_vul_total() returns trigger language plpgsql as $$
       begin
         if tg_op in ('UPDATE', 'DELETE') then ${sql.raw(totalRemove('old'))}; ${sql.raw(kevRemove('old'))}; end if;
         if tg_op in ('UPDATE', 'INSERT') then ${sql.raw(totalAdd('new'))}; ${sql.raw(kevAdd('new'))}; end if;
         return null;
       end $$`.execute(db);
-    await sql`create trigger image_asset_vul_counts_total_insert after insert on image_asset_vul_counts for each row execute function image_vul_total()`.execute(db);
-    await sql`create trigger image_asset_vul_counts_total_update after update on image_asset_vul_counts for each row when (${sql.raw(rankChanged)}) execute function image_vul_total()`.execute(db);
-    await sql`create trigger image_asset_vul_counts_total_delete after delete on image_asset_vul_counts for each row execute function image_vul_total()`.execute(db);
+    await rowTriggers(db, 'image_asset_vul_counts', 'image_asset_vul_counts_total', 'image_vul_total', rankChanged);
   } else {
     await sql`create trigger image_assets_vul_count_insert after insert on image_assets when new.removed_at is null begin ${sql.raw(rankInsert('new'))}; end`.execute(db);
     await sql`create trigger image_assets_vul_count_update after update on image_assets when ${sql.raw(assetChanged)} begin
