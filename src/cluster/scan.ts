@@ -1,6 +1,6 @@
 import { runK8sRules } from '../rules/k8s/index.js';
 import type { ResourceRef, RuleResult, RuleStatus } from '../rules/types.js';
-import { runBenchmark } from './benchmark/index.js';
+import { evidenceFromApi, runBenchmark, type NodeReport } from './benchmark/index.js';
 import { runClusterRules } from './checks/index.js';
 import { clusterComponents, workloadImages, type ClusterComponent, type WorkloadImage } from './inventory.js';
 import { resolveGrants } from './rbac.js';
@@ -26,6 +26,8 @@ export interface ClusterScanResult {
 export interface ClusterScanOptions {
   /** Names the cluster in results about the cluster as a whole (resource kind "Cluster"). Default "cluster". */
   clusterName?: string;
+  /** benchmark: what node agents reported about their nodes (sections 1 to 4), one per node. */
+  nodeReports?: NodeReport[];
 }
 
 function counts(results: RuleResult[]): StatusCounts {
@@ -52,7 +54,7 @@ export function scanCluster(snapshot: ClusterSnapshot, scanTypes: readonly Clust
     result.riskAssessment = { results, counts: counts(results) };
   }
   if (types.includes('benchmark')) {
-    const results = runBenchmark({ snapshot, grants, workloads, index, cluster });
+    const results = runBenchmark({ snapshot, grants, workloads, index, cluster, nodeEvidence: evidenceFromApi(snapshot), nodeReports: options.nodeReports ?? [] });
     result.benchmark = { results, counts: counts(results) };
   }
   return result;

@@ -2,6 +2,8 @@ import type { K8sObject, ResourceRef, RuleMeta, RuleStatus } from '../../rules/t
 import type { Grant } from '../rbac.js';
 import type { ClusterSnapshot } from '../snapshot.js';
 import type { WorkloadIndex } from '../workloads.js';
+import type { NodeReport } from './node/checks.js';
+import type { NodeEvidence } from './node/evidence.js';
 
 export const CIS_BENCHMARK = 'CIS Kubernetes Benchmark v1.10.0';
 export const CIS_REFERENCE = 'https://www.cisecurity.org/benchmark/kubernetes';
@@ -11,6 +13,10 @@ export interface BenchmarkContext {
   grants: Grant[];
   workloads: K8sObject[];
   index: WorkloadIndex;
+  /** What the API shows of each node: the flags of its control-plane static pods and kube-proxy. */
+  nodeEvidence: NodeEvidence[];
+  /** What node agents reported, one per node; a report wins over the API's view of that node. */
+  nodeReports: NodeReport[];
   /** Names the cluster in results about the whole cluster. */
   cluster: ResourceRef;
 }

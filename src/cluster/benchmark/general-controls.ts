@@ -1,6 +1,8 @@
 import type { K8sObject } from '../../rules/types.js';
 import { ref } from '../rbac.js';
 import { containersOf, podSpecOf } from '../workloads.js';
+import { IMAGE_POLICY_CHECK } from './node/checks.js';
+import { nodeControl } from './node-controls.js';
 import { SYSTEM_NAMESPACES, cisMeta, passedOr, type BenchmarkControl, type ControlOutcome } from './control.js';
 
 type Container = { env?: Array<{ valueFrom?: { secretKeyRef?: unknown } }>; envFrom?: Array<{ secretRef?: unknown }>; securityContext?: Record<string, unknown> };
@@ -35,18 +37,7 @@ const EXTERNAL_SECRETS: BenchmarkControl = {
   },
 };
 
-const IMAGE_POLICY_WEBHOOK: BenchmarkControl = {
-  ...cisMeta(
-    '5.5.1',
-    'Configure Image Provenance using ImagePolicyWebhook admission controller',
-    'medium',
-    'Only images from trusted sources are admitted.',
-    'Enable the ImagePolicyWebhook admission plugin on the API server.',
-  ),
-  evaluate(context) {
-    return [{ status: 'not_evaluated', message: 'needs node access: admission plugins are API server arguments', resource: context.cluster }];
-  },
-};
+const IMAGE_POLICY_WEBHOOK: BenchmarkControl = nodeControl(IMAGE_POLICY_CHECK);
 
 const NAMESPACE_BOUNDARIES: BenchmarkControl = {
   ...cisMeta(
