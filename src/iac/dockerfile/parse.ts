@@ -1,4 +1,4 @@
-import { IacParseError, looksBinary } from '../text.js';
+import { IacParseError } from '../text.js';
 
 /**
  * A Dockerfile parser that keeps 1-based line ranges per instruction, so
@@ -76,8 +76,28 @@ export function splitFlags(args: string): { flags: Record<string, string>; rest:
   return { flags, rest };
 }
 
+/**
+ * Binary content: NUL bytes, or mostly control characters or undecodable bytes.
+ * A few invalid bytes (a Latin-1 comment, a stray byte) decode to U+FFFD when the
+ * file is read as UTF-8 and the file is still scanned: only when they make up a
+ * large share of the start (a third) is it taken for a binary file.
+ */
+function looksBinaryDockerfile(content: string): boolean {
+  if (content.includes('\0')) return true;
+  const sample = content.slice(0, 4096);
+  if (sample.length === 0) return false;
+  let control = 0;
+  let replaced = 0;
+  for (const ch of sample) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 32 && ch !== '\n' && ch !== '\r' && ch !== '\t' && ch !== '\f') control++;
+    else if (code === 0xfffd) replaced++;
+  }
+  return control / sample.length > 0.05 || replaced / sample.length > 0.33;
+}
+
 export function parseDockerfile(content: string): Dockerfile {
-  if (looksBinary(content)) throw new DockerfileParseError('not a text file (binary content)');
+  if (looksBinaryDockerfile(content)) throw new DockerfileParseError('not a text file (binary content)');
   const lines = content.replace(/^\uFEFF/, '').split(/\r?\n/);
   const directives: Record<string, string> = {};
   const comments: Comment[] = [];
@@ -203,4 +223,27 @@ export function shellText(instruction: Instruction): string {
     }
   }
   return [command, ...instruction.heredocs.map((h) => h.body)].join('\n');
+}
+
+/**
+ * The arguments of ADD, COPY, EXPOSE and the like as words: the JSON array of
+ * the exec form, or the rest split on whitespace with quotes removed
+ * ("a b" stays one word), so a quoted path reads the same as an unquoted one.
+ */
+export function instructionWords(instruction: Instruction): string[] {
+  const rest = instruction.rest.trim();
+  if (rest.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(rest);
+      if (Array.isArray(parsed)) return parsed.map(String);
+    } catch {
+      // Not valid JSON: Docker reads it as the plain form.
+    }
+  }
+  const words: string[] = [];
+  for (const m of rest.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)) {
+    if (m[1] !== undefined) words.push(m[1].replace(/\\(.)/g, '$1'));
+    else words.push(m[2] ?? m[3] ?? '');
+  }
+  return words;
 }

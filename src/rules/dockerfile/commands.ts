@@ -3,7 +3,7 @@ import type { DockerfileRule } from './rule.js';
 import { runInstructions } from './rule.js';
 import { programs } from './shell.js';
 
-/** Checks on individual commands in RUN: sudo, cd, world-writable permissions. */
+/** Checks on individual commands in RUN: sudo, cd, world-writable permissions, download tools. */
 
 /**
  * An octal mode granting write to others, or a symbolic mode adding it (o+w,
@@ -49,7 +49,7 @@ export const COMMAND_RULES: readonly DockerfileRule[] = [
     severity: 'medium',
     description: 'chmod 777 (or o+w) lets any user in the container change the files, e.g. replace binaries or scripts that root runs later.',
     remediation: 'Grant write access only to the owner (e.g. 755/644) and chown the files to the user that needs them.',
-    references: ['https://cwe.mitre.org/data/definitions/732.html'],
+    references: ['https://docs.docker.com/reference/dockerfile/#copy---chown---chmod', 'https://cwe.mitre.org/data/definitions/732.html'],
     check: (dockerfile) =>
       runInstructions(dockerfile).flatMap((i) => {
         const modes = programs(shellText(i))
@@ -57,6 +57,23 @@ export const COMMAND_RULES: readonly DockerfileRule[] = [
           .flatMap((p) => p.args.filter((a) => !a.startsWith('-')).slice(0, 1))
           .filter(worldWritable);
         return modes.length === 0 ? [] : [{ message: `chmod ${modes.join(', ')} makes files world-writable`, instruction: i }];
+      }),
+  },
+  {
+    id: 'DF026',
+    title: 'Both wget and curl used in a stage',
+    severity: 'low',
+    description: 'Using both download tools means both stay installed in the image: two sets of TLS and protocol code to patch where one would do.',
+    remediation: 'Pick one of curl or wget for every download in the stage and remove the other.',
+    references: ['https://docs.docker.com/build/building/best-practices/#dont-install-unnecessary-packages'],
+    check: (dockerfile) =>
+      dockerfile.stages.flatMap((stage) => {
+        const firstUse = (tool: string) => stage.instructions.find((i) => i.keyword === 'RUN' && programs(shellText(i)).some((p) => p.name === tool));
+        const curl = firstUse('curl');
+        const wget = firstUse('wget');
+        if (curl === undefined || wget === undefined) return [];
+        const later = curl.startLine > wget.startLine ? curl : wget;
+        return [{ message: `the stage downloads with curl (line ${curl.startLine}) and with wget (line ${wget.startLine})`, instruction: later }];
       }),
   },
 ];

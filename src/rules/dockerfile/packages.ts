@@ -43,6 +43,63 @@ function stageSetsEnv(dockerfile: Dockerfile, instruction: Instruction, name: st
   );
 }
 
+/** Options of package managers that take a separate value (apt-get -o X=Y, -t release, -c file; zypper --root dir). */
+const VALUE_OPTIONS = new Set(['-o', '-t', '-c', '--option', '--target-release', '--config-file', '--root', '-R', '--releasever', '--installroot']);
+
+/** The subcommand a package manager runs (install, update, clean…): its first word that is not an option. */
+function subcommand(p: Program): string | undefined {
+  for (let i = 0; i < p.args.length; i++) {
+    const arg = p.args[i] ?? '';
+    if (VALUE_OPTIONS.has(arg)) { i++; continue; }
+    if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+interface Manager {
+  names: readonly string[];
+  /** Subcommands that refresh the package index only. */
+  refresh: readonly string[];
+  /** Subcommands that install or change packages (and so leave caches behind). */
+  install: readonly string[];
+}
+
+const MANAGERS: readonly Manager[] = [
+  { names: ['apt-get', 'apt'], refresh: ['update'], install: ['install', 'upgrade', 'dist-upgrade', 'full-upgrade', 'build-dep', 'source', 'reinstall'] },
+  { names: ['apk'], refresh: ['update'], install: ['add', 'upgrade', 'fix'] },
+  { names: ['yum', 'dnf', 'microdnf'], refresh: ['makecache'], install: ['install', 'groupinstall', 'localinstall', 'reinstall', 'update', 'upgrade', 'distro-sync'] },
+  { names: ['zypper'], refresh: ['refresh', 'ref'], install: ['install', 'in', 'update', 'up', 'dist-upgrade', 'dup', 'patch', 'source-install', 'si', 'remove', 'rm'] },
+];
+
+const uses = (m: Manager, subcommands: readonly string[]) => (p: Program): boolean => m.names.includes(p.name) && subcommands.includes(subcommand(p) ?? '');
+
+/**
+ * True when, after the last command matching `changes`, a command matching
+ * `cleans` runs in the same RUN: a clean before the last install leaves that
+ * install's cache in the layer.
+ */
+function cleanedAfterLast(list: readonly Program[], changes: (p: Program) => boolean, cleans: (p: Program) => boolean): boolean {
+  let last = -1;
+  list.forEach((p, i) => { if (changes(p)) last = i; });
+  return list.slice(last + 1).some(cleans);
+}
+
+const removes = (dir: RegExp) => (p: Program): boolean => p.name === 'rm' && p.args.some((a) => dir.test(a));
+
+const YES_FLAGS = new Set(['--yes', '--assume-yes', '--assumeyes', '--force-yes', '--no-confirm', '--non-interactive', '-qq', '-q=2', '--quiet=2']);
+
+/** Answers "yes" without a prompt: -y and its spellings, -qq (which implies -y in apt-get), zypper -n, or `yes |` piped in. */
+function assumesYes(p: Program): boolean {
+  if (p.command.piped) return true;
+  return p.args.some((a, i) => {
+    if (YES_FLAGS.has(a)) return true;
+    const short = /^-[A-Za-z]+$/.test(a);
+    if (short && (a.includes('y') || (p.name === 'zypper' && a.includes('n')))) return true;
+    if (p.args[i - 1] === '-o' && /Assume-?Yes=(true|1|yes)$/i.test(a)) return true;
+    return /^--setopt=assumeyes=(1|true|yes)$/i.test(a);
+  });
+}
+
 export const PACKAGE_RULES: readonly DockerfileRule[] = [
   {
     id: 'DF006',
@@ -85,7 +142,7 @@ export const PACKAGE_RULES: readonly DockerfileRule[] = [
     severity: 'low',
     description: 'apk keeps its index cache in the layer unless told not to.',
     remediation: 'Use apk add --no-cache <packages>.',
-    references: ['https://github.com/gliderlabs/docker-alpine/blob/master/docs/usage.md#disabling-cache'],
+    references: [`${PRACTICES}#run`, 'https://github.com/gliderlabs/docker-alpine/blob/master/docs/usage.md#disabling-cache'],
     check: (dockerfile) =>
       runsWith(dockerfile, (p) => p.name === 'apk' && p.args.includes('add') && !p.args.includes('--no-cache'))
         .filter(({ instruction, text }) => !/\brm\b[^;&|\n]*\/var\/cache\/apk/.test(text) && !hasCacheMount(instruction, /^\/var\/cache\/apk/))
@@ -97,7 +154,7 @@ export const PACKAGE_RULES: readonly DockerfileRule[] = [
     severity: 'low',
     description: 'pip keeps downloaded wheels in ~/.cache/pip inside the layer. PIP_NO_CACHE_DIR set by ENV, or a cache mount, also passes.',
     remediation: 'Use pip install --no-cache-dir, or set ENV PIP_NO_CACHE_DIR=1.',
-    references: ['https://pip.pypa.io/en/stable/topics/caching/'],
+    references: [`${PRACTICES}#run`, 'https://pip.pypa.io/en/stable/topics/caching/'],
     check: (dockerfile) =>
       runsWith(dockerfile, (p) => isPipInstall(p) && !p.args.includes('--no-cache-dir'))
         .filter(({ instruction, text }) => !/PIP_NO_CACHE_DIR=/.test(text) && !stageSetsEnv(dockerfile, instruction, 'PIP_NO_CACHE_DIR') && !hasCacheMount(instruction, /\.cache\/pip/))
@@ -107,14 +164,17 @@ export const PACKAGE_RULES: readonly DockerfileRule[] = [
     id: 'DF014',
     title: 'yum/dnf install without clean all',
     severity: 'low',
-    description: 'yum, dnf and microdnf leave their metadata and package cache in the layer unless cleaned in the same RUN.',
-    remediation: 'End the RUN with && yum clean all (dnf clean all, microdnf clean all).',
+    description: 'yum, dnf and microdnf leave their metadata and package cache in the layer unless cleaned in the same RUN, after the last install: a clean that runs before an install leaves that install\'s cache behind.',
+    remediation: 'End the RUN with && yum clean all (dnf clean all, microdnf clean all), after the last install.',
     references: ['https://docs.docker.com/build/building/best-practices/#run'],
-    check: (dockerfile) =>
-      runsWith(dockerfile, (p) => ['yum', 'dnf', 'microdnf'].includes(p.name) && p.args.includes('install'))
-        .filter(({ instruction, text }) =>
-          !/\b(yum|dnf|microdnf)\s+clean\s+all\b/.test(text) && !/\brm\b[^;&|\n]*\/var\/cache\/(yum|dnf)/.test(text) && !hasCacheMount(instruction, /^\/var\/cache\/(yum|dnf)/))
-        .map(({ instruction, hits }) => ({ message: `${hits[0]?.name ?? 'yum'} install without ${hits[0]?.name ?? 'yum'} clean all`, instruction })),
+    check: (dockerfile) => {
+      const yum = MANAGERS[2] as Manager;
+      const installs = (p: Program) => yum.names.includes(p.name) && ['install', 'groupinstall', 'localinstall', 'reinstall'].includes(subcommand(p) ?? '');
+      const cleans = (p: Program) => (yum.names.includes(p.name) && subcommand(p) === 'clean' && p.args.includes('all')) || removes(/\/var\/cache\/(yum|dnf)/)(p);
+      return runsWith(dockerfile, installs)
+        .filter(({ instruction, text }) => !cleanedAfterLast(programs(text), installs, cleans) && !hasCacheMount(instruction, /^\/var\/cache\/(yum|dnf)/))
+        .map(({ instruction, hits }) => ({ message: `${hits[0]?.name ?? 'yum'} install without ${hits[0]?.name ?? 'yum'} clean all after it`, instruction }));
+    },
   },
   {
     id: 'DF021',
@@ -125,5 +185,55 @@ export const PACKAGE_RULES: readonly DockerfileRule[] = [
     references: [`${PRACTICES}#apt-get`],
     check: (dockerfile) =>
       runsWith(dockerfile, (p) => p.name === 'apt').map(({ instruction }) => ({ message: 'RUN uses apt instead of apt-get', instruction })),
+  },
+  {
+    id: 'DF027',
+    title: 'Package index update alone in its RUN',
+    severity: 'medium',
+    description: 'A RUN that only refreshes the package index (apt-get update, apk update, zypper refresh, dnf makecache) is cached as its own layer; later installs then use a stale index and miss security updates, or fail when mirrors drop old versions.',
+    remediation: 'Refresh and install in the same RUN: RUN apt-get update && apt-get install -y … && rm -rf /var/lib/apt/lists/*.',
+    references: [`${PRACTICES}#apt-get`, `${PRACTICES}#run`],
+    check: (dockerfile) =>
+      runInstructions(dockerfile).flatMap((instruction) => {
+        const list = programs(shellText(instruction));
+        return MANAGERS.flatMap((m) => {
+          const first = list.findIndex(uses(m, m.refresh));
+          if (first < 0 || list.slice(first + 1).some(uses(m, m.install))) return [];
+          const p = list[first];
+          return [{ message: `${p?.name ?? ''} ${p === undefined ? '' : subcommand(p) ?? ''} is not followed by an install in the same RUN`, instruction }];
+        });
+      }),
+  },
+  {
+    id: 'DF028',
+    title: 'zypper install without zypper clean',
+    severity: 'low',
+    description: 'zypper keeps downloaded packages and metadata under /var/cache/zypp in the layer unless cleaned in the same RUN, after the last install.',
+    remediation: 'End the RUN with && zypper clean --all (or zypper cc -a).',
+    references: [`${PRACTICES}#run`, 'https://en.opensuse.org/SDB:Zypper_manual'],
+    check: (dockerfile) => {
+      const zypper = MANAGERS[3] as Manager;
+      const installs = uses(zypper, zypper.install);
+      const cleans = (p: Program) => uses(zypper, ['clean', 'cc'])(p) || removes(/\/var\/cache\/zypp/)(p);
+      return runsWith(dockerfile, installs)
+        .filter(({ instruction, text }) => !cleanedAfterLast(programs(text), installs, cleans) && !hasCacheMount(instruction, /^\/var\/cache\/zypp/))
+        .map(({ instruction }) => ({ message: 'zypper install without zypper clean after it', instruction }));
+    },
+  },
+  {
+    id: 'DF029',
+    title: 'Package install without -y',
+    severity: 'low',
+    description: 'apt-get, yum, dnf and zypper ask for confirmation before installing; in a build nobody answers, so the install aborts or depends on the package set staying small enough not to ask.',
+    remediation: 'Pass -y (apt-get install -y, dnf install -y) or zypper --non-interactive install.',
+    references: [`${PRACTICES}#apt-get`, 'https://manpages.debian.org/stable/apt/apt-get.8.en.html'],
+    check: (dockerfile) => {
+      // A config file written earlier (APT::Get::Assume-Yes "true", assumeyes=1 in yum.conf) answers for every later install.
+      const configured = runInstructions(dockerfile).some((i) => /Assume-?Yes\W+(true|1|yes)\b|assumeyes\s*=\s*(1|true|yes)\b/i.test(shellText(i)));
+      if (configured) return [];
+      const installs = (p: Program) => ['apt-get', 'apt', 'yum', 'dnf', 'zypper'].includes(p.name) && ['install', 'in', 'groupinstall', 'localinstall', 'reinstall'].includes(subcommand(p) ?? '');
+      return runsWith(dockerfile, (p) => installs(p) && !assumesYes(p))
+        .map(({ instruction, hits }) => ({ message: `${hits[0]?.name ?? ''} ${hits[0] === undefined ? '' : subcommand(hits[0]) ?? ''} without -y`, instruction }));
+    },
   },
 ];

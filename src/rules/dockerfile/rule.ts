@@ -30,17 +30,19 @@ export function finalStage(dockerfile: Dockerfile): Stage {
   return stage;
 }
 
-/** Expands $VAR, ${VAR} and ${VAR:-default} from the given values; undefined when a variable stays unknown. */
-export function expandArgs(text: string, values: Record<string, string>): string | undefined {
-  let unknown = false;
-  const expanded = text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, braced?: string, fallback?: string, bare?: string) => {
+const VARIABLE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+
+/** Expands $VAR, ${VAR} and ${VAR:-default} as Docker does when a build argument is not given: unknown or empty variables become empty; `unset` names them. */
+export function expandArgs(text: string, values: Record<string, string>): { expanded: string; unset: string[] } {
+  const unset: string[] = [];
+  const expanded = text.replace(VARIABLE, (_, braced?: string, fallback?: string, bare?: string) => {
     const value = values[braced ?? bare ?? ''];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
-    unknown = true;
+    unset.push(braced ?? bare ?? '');
     return '';
   });
-  return unknown ? undefined : expanded;
+  return { expanded, unset };
 }
 
 export function runInstructions(dockerfile: Dockerfile): Instruction[] {

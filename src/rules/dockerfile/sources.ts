@@ -1,4 +1,4 @@
-import { shellText, type Instruction } from '../../iac/dockerfile/parse.js';
+import { instructionWords, shellText, type Instruction } from '../../iac/dockerfile/parse.js';
 import type { DockerfileRule } from './rule.js';
 import { runInstructions } from './rule.js';
 import { program, splitCommands } from './shell.js';
@@ -12,20 +12,9 @@ const ARCHIVE = /\.(tar|tar\.(gz|bz2|xz|zst)|tgz|tbz2?|txz|tzst)$/i;
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ash', 'ksh']);
 const FETCHERS = new Set(['curl', 'wget']);
 
-function addSources(instruction: Instruction): string[] {
-  const rest = instruction.rest.trim();
-  let words: string[];
-  if (rest.startsWith('[')) {
-    try {
-      const parsed: unknown = JSON.parse(rest);
-      words = Array.isArray(parsed) ? parsed.map(String) : [];
-    } catch {
-      words = rest.split(/\s+/);
-    }
-  } else {
-    words = rest.split(/\s+/).filter((w) => w.length > 0);
-  }
-  return words.slice(0, -1).filter((w) => !w.startsWith('<<'));
+/** The sources of ADD or COPY: every word but the destination, quotes removed, heredocs left out. */
+export function copySources(instruction: Instruction): string[] {
+  return instructionWords(instruction).slice(0, -1).filter((w) => !w.startsWith('<<'));
 }
 
 function pipesIntoShell(text: string): boolean {
@@ -51,7 +40,7 @@ export const SOURCE_RULES: readonly DockerfileRule[] = [
       dockerfile.instructions
         .filter((i) => i.keyword === 'ADD' && i.flags.checksum === undefined)
         .flatMap((i) => {
-          const remote = addSources(i).filter((s) => REMOTE.test(s) || GIT.test(s));
+          const remote = copySources(i).filter((s) => REMOTE.test(s) || GIT.test(s));
           return remote.length === 0 ? [] : [{ message: `ADD fetches ${remote.join(', ')} without a checksum`, instruction: i }];
         }),
   },
@@ -78,7 +67,7 @@ export const SOURCE_RULES: readonly DockerfileRule[] = [
       dockerfile.instructions
         .filter((i) => i.keyword === 'ADD')
         .flatMap((i) => {
-          const local = addSources(i).filter((s) => !REMOTE.test(s) && !GIT.test(s) && !ARCHIVE.test(s));
+          const local = copySources(i).filter((s) => !REMOTE.test(s) && !GIT.test(s) && !ARCHIVE.test(s));
           return local.length === 0 ? [] : [{ message: `ADD copies local ${local.join(', ')}; COPY fits`, instruction: i }];
         }),
   },

@@ -30,16 +30,21 @@ export const STAGE_RULES: readonly DockerfileRule[] = [
     id: 'DF002',
     title: 'Base image uses the latest tag or no tag',
     severity: 'medium',
-    description: 'A floating base image makes builds unreproducible and pulls in unreviewed changes. scratch, earlier stages and images given by an unset build argument are not reported.',
-    remediation: 'Pin the base image to a version tag, or better to a digest (image:tag@sha256:…).',
-    references: [`${DOCKER_REF}#from`],
+    description: 'A floating base image makes builds unreproducible and pulls in unreviewed changes. A tag given by a build argument without a default (FROM image:${TAG}) floats too, since the build uses whatever is passed, or no tag. scratch, earlier stages and images given entirely by a build argument are not reported.',
+    remediation: 'Pin the base image to a version tag, or better to a digest (image:tag@sha256:…); give a build argument used in FROM a pinned default (ARG TAG=1.2.3).',
+    references: [`${DOCKER_REF}#from`, `${DOCKER_REF}#understand-how-arg-and-from-interact`],
     check: (dockerfile) =>
       dockerfile.stages.flatMap((stage) => {
-        const image = expandArgs(stage.image, dockerfile.globalArgs);
-        if (image === undefined || image.toLowerCase() === 'scratch') return [];
+        const { expanded, unset } = expandArgs(stage.image, dockerfile.globalArgs);
+        const image = expanded.replace(/[:@]$/, '');
+        // The whole repository comes from a build argument: nothing is known about the image.
+        if (image === '' || /^[:@]/.test(image)) return [];
+        if (image.toLowerCase() === 'scratch') return [];
         if (dockerfile.stages.some((s) => s.index < stage.index && s.name === image.toLowerCase())) return [];
         const reason = floatingTagReason(image);
-        return reason === undefined ? [] : [{ message: `base ${reason}`, instruction: stage.from }];
+        if (reason === undefined) return [];
+        const because = unset.length === 0 ? '' : ` (build argument ${[...new Set(unset)].join(', ')} has no default)`;
+        return [{ message: `base ${reason}${because}`, instruction: stage.from }];
       }),
   },
   {
