@@ -28,7 +28,10 @@ function runsWith(dockerfile: Dockerfile, match: (p: Program) => boolean): Array
 }
 
 const isApt = (p: Program) => p.name === 'apt-get' || p.name === 'apt';
-const aptInstall = (p: Program) => isApt(p) && p.args.includes('install');
+/** apt-get -s (--simulate, --dry-run…) only prints what it would do. */
+const SIMULATE = new Set(['-s', '--simulate', '--dry-run', '--just-print', '--recon', '--no-act']);
+const simulates = (p: Program) => p.args.some((a) => SIMULATE.has(a));
+const aptInstall = (p: Program) => isApt(p) && p.args.includes('install') && !simulates(p);
 
 function isPipInstall(p: Program): boolean {
   if (/^pip[0-9.]*$/.test(p.name)) return p.args.includes('install');
@@ -231,7 +234,8 @@ export const PACKAGE_RULES: readonly DockerfileRule[] = [
       // A config file written earlier (APT::Get::Assume-Yes "true", assumeyes=1 in yum.conf) answers for every later install.
       const configured = runInstructions(dockerfile).some((i) => /Assume-?Yes\W+(true|1|yes)\b|assumeyes\s*=\s*(1|true|yes)\b/i.test(shellText(i)));
       if (configured) return [];
-      const installs = (p: Program) => ['apt-get', 'apt', 'yum', 'dnf', 'zypper'].includes(p.name) && ['install', 'in', 'groupinstall', 'localinstall', 'reinstall'].includes(subcommand(p) ?? '');
+      const installs = (p: Program) =>
+        ['apt-get', 'apt', 'yum', 'dnf', 'zypper'].includes(p.name) && ['install', 'in', 'groupinstall', 'localinstall', 'reinstall'].includes(subcommand(p) ?? '') && !simulates(p);
       return runsWith(dockerfile, (p) => installs(p) && !assumesYes(p))
         .map(({ instruction, hits }) => ({ message: `${hits[0]?.name ?? ''} ${hits[0] === undefined ? '' : subcommand(hits[0]) ?? ''} without -y`, instruction }));
     },

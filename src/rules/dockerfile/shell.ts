@@ -56,6 +56,8 @@ export function splitCommands(text: string): SimpleCommand[] {
 }
 
 const WRAPPERS = new Set(['sudo', 'env', 'nohup', 'time', 'exec', 'command', 'xargs', 'doas']);
+/** Shell keywords that start a compound command; the program is the word after them (`do apt-get install …`). */
+const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'do', 'while', 'until', '!']);
 
 /** The program a simple command runs (basename, behind wrappers and VAR=value prefixes), its arguments and the wrappers skipped. */
 export function program(cmd: SimpleCommand): { name: string; args: string[]; wrappers: string[] } | undefined {
@@ -64,7 +66,7 @@ export function program(cmd: SimpleCommand): { name: string; args: string[]; wra
   const words = cmd.words;
   while (i < words.length) {
     const w = words[i] ?? '';
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) { i++; continue; }
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) || KEYWORDS.has(w)) { i++; continue; }
     const base = w.replace(/^.*\//, '');
     if (WRAPPERS.has(base)) {
       wrappers.push(base);

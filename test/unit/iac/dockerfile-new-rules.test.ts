@@ -53,6 +53,28 @@ describe('DF027: index refresh alone', () => {
   });
 });
 
+describe('commands inside shell compound commands', () => {
+  it('sees the program after do/then/if, and does not count apt-get -s as an install', () => {
+    // Shapes from nginxinc/docker-nginx (modules/Dockerfile) and docker-library/postgres.
+    const content = [
+      'FROM debian:12.5-slim',
+      'RUN apt-get update \\',
+      '    && for module in $BUILT_MODULES; do \\',
+      '           apt-get install --no-install-suggests --no-install-recommends -y /tmp/packages/nginx-module-${module}.deb; \\',
+      '       done \\',
+      '    && rm -rf /var/lib/apt/lists/',
+      'RUN apt-get update; \\',
+      '    if apt-get install -s "postgresql-$PG_MAJOR-jit" > /dev/null 2>&1; then \\',
+      '        apt-get install -y --no-install-recommends "postgresql-$PG_MAJOR-jit"; \\',
+      '    fi; \\',
+      '    rm -rf /var/lib/apt/lists/*',
+      'RUN if true; then sudo make install; fi',
+    ].join('\n');
+    for (const id of ['DF006', 'DF007', 'DF027', 'DF029']) assert.deepEqual(lines(id, content), [], id);
+    assert.deepEqual(lines('DF009', content), [12]);
+  });
+});
+
 describe('DF024 and DF022: COPY shapes', () => {
   it('accepts . as a destination directory and variables, fails a bare name with several sources', () => {
     const content = ['FROM node:20.15-bookworm-slim', 'COPY package.json yarn.lock .', 'COPY a b $DEST', 'COPY --chown=node a b c /app', 'ADD a.tgz b.tgz /opt', 'COPY <<EOF /etc/app.conf\nkey=value\nEOF'].join('\n');
