@@ -65,6 +65,18 @@ function isCredentialFile(path: string, source: boolean): boolean {
   return CREDENTIAL_FILES.some((re) => re.test(p)) || (source && /(^|\/)\.ssh$/.test(p));
 }
 
+/** Variables that name a credential file (the file is the secret, the variable only points at it). */
+const CREDENTIAL_FILE_VARIABLES = new Set(['GOOGLE_APPLICATION_CREDENTIALS', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'HF_TOKEN_PATH', 'KUBECONFIG', 'DOCKER_AUTH_CONFIG_FILE']);
+
+const basename = (path: string): string => path.replace(/\/+$/, '').replace(/^.*\//, '');
+
+/** [variable, path] for each credential-file variable a stage sets with ENV or ARG. */
+function credentialFilePaths(instructions: readonly Instruction[]): Array<[string, string]> {
+  return instructions
+    .filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG')
+    .flatMap((i) => assignments(i).flatMap(([name, value]): Array<[string, string]> => (CREDENTIAL_FILE_VARIABLES.has(name) && value !== undefined && looksLikePath(value) ? [[name, value]] : [])));
+}
+
 function hasSecretMount(instruction: Instruction): boolean {
   const flagText = instruction.args.slice(0, instruction.args.length - instruction.rest.length);
   return /--mount=(\S*,)?type=secret\b/.test(flagText);
@@ -113,17 +125,24 @@ export const SECRET_RULES: readonly DockerfileRule[] = [
     id: 'DF032',
     title: 'Credential file copied into the image',
     severity: 'high',
-    description: 'COPY or ADD of a credential file (.npmrc, .netrc, .pypirc, an SSH private key, .aws/credentials, a registry config) stores it in a layer; deleting it in a later step does not remove it from the image.',
+    description: 'COPY or ADD of a credential file (.npmrc, .netrc, .pypirc, an SSH private key, .aws/credentials, a registry config, or the file GOOGLE_APPLICATION_CREDENTIALS or a similar variable of the stage points at) stores it in a layer; deleting it in a later step does not remove it from the image.',
     remediation: 'Mount the file only for the step that needs it: RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci (or --mount=type=ssh for SSH keys).',
     references: [SECRETS_DOC, 'https://docs.docker.com/reference/dockerfile/#run---mounttypesecret'],
     check: (dockerfile) =>
-      dockerfile.instructions
-        .filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')
-        .flatMap((i) => {
-          const dest = instructionWords(i).pop() ?? '';
-          const files = [...copySources(i).filter((s) => isCredentialFile(s, true)), ...(dest.endsWith('/') || !isCredentialFile(dest, false) ? [] : [dest])];
-          return files.length === 0 ? [] : [{ message: `${i.keyword} puts the credential file${files.length > 1 ? 's' : ''} ${files.join(', ')} into a layer`, instruction: i }];
-        }),
+      dockerfile.stages.flatMap((stage) => {
+        const pointed = credentialFilePaths(stage.instructions);
+        return stage.instructions
+          .filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')
+          .flatMap((i) => {
+            const dest = instructionWords(i).pop() ?? '';
+            const sources = copySources(i);
+            const files = [...sources.filter((s) => isCredentialFile(s, true)), ...(dest.endsWith('/') || !isCredentialFile(dest, false) ? [] : [dest])];
+            // The file a *_CREDENTIALS / *_FILE variable of the stage points at, copied in by name.
+            const named = pointed.filter(([, path]) => path === dest || sources.some((s) => basename(s) === basename(path) && (dest.endsWith('/') || dest === '.' || basename(dest) === basename(path))));
+            const what = [...files, ...named.filter(([, path]) => !files.some((f) => basename(f) === basename(path))).map(([name, path]) => `${path} (${name})`)];
+            return what.length === 0 ? [] : [{ message: `${i.keyword} puts the credential file${what.length > 1 ? 's' : ''} ${what.join(', ')} into a layer`, instruction: i }];
+          });
+      }),
   },
   {
     id: 'DF033',

@@ -68,6 +68,20 @@ describe('DF032: credential files copied into the image', () => {
     assert.deepEqual(lines('DF032', content), [2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('flags the copy of the file GOOGLE_APPLICATION_CREDENTIALS points at, not the variable and not a mounted file', () => {
+    const content = [
+      'FROM python:3.12.4-slim',
+      'WORKDIR /app',
+      'COPY requirements.txt service-account.json ./',
+      'COPY . /app',
+      'ENV GOOGLE_APPLICATION_CREDENTIALS=/app/service-account.json',
+      'ENV AWS_SHARED_CREDENTIALS_FILE=/run/secrets/aws',
+      TAIL,
+    ].join('\n');
+    assert.deepEqual(hits(content, 'DF032'), [[3, 'COPY puts the credential file /app/service-account.json (GOOGLE_APPLICATION_CREDENTIALS) into a layer']]);
+    assert.deepEqual(hits(content, 'DF005'), []);
+  });
+
   it('leaves public keys, known_hosts and ordinary files alone', () => {
     const content = [
       'FROM node:20.15-bookworm-slim',
