@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { scanIacFile } from '../../../src/iac/scan-file.js';
 
 /** Edge forms of the Dockerfile rules added for Trivy's check classes (DF022-DF031), beyond their fixtures. */
@@ -96,5 +97,20 @@ describe('DF023, DF031: EXPOSE and WORKDIR values', () => {
   it('fails WORKDIRs in kernel and boot directories only', () => {
     const content = ['FROM alpine:3.20', 'WORKDIR /proc', 'WORKDIR "/dev/shm/app"', 'WORKDIR /sys/fs/cgroup', 'WORKDIR /boot/', 'WORKDIR /srv/dev', 'WORKDIR /devices', 'WORKDIR /app'].join('\n');
     assert.deepEqual(lines('DF031', content), [2, 3, 4, 5]);
+  });
+});
+
+describe('Dockerfile rules on hostile input', () => {
+  it('never raise an internal error, whatever the instruction arguments', () => {
+    const keyword = fc.constantFrom('FROM', 'COPY', 'ADD', 'RUN', 'ARG', 'ENV', 'EXPOSE', 'WORKDIR', 'HEALTHCHECK', 'USER', 'CMD', 'ENTRYPOINT', 'ONBUILD');
+    const word = fc.oneof(
+      fc.constantFrom('--from=a', '--from=0', '--mount=type=secret', 'AS', 'a', '$TAG', '${X:-', '"', "'", '[', '["a",', '[]', '.npmrc', 'id_rsa', '-i', 'apt-get', 'install', 'update', 'zypper', 'clean', '&&', '|', ';', 'do', 'if', '99999', '0-', '=', 'X=', '\\'),
+      fc.string({ maxLength: 6 }),
+    );
+    const line = fc.tuple(keyword, fc.array(word, { maxLength: 6 })).map(([k, ws]) => `${k} ${ws.join(' ')}`);
+    fc.assert(fc.property(fc.array(line, { maxLength: 10 }), (ls) => {
+      const scanned = scanIacFile({ name: 'Dockerfile', type: 'dockerfile', content: ['FROM alpine:3.20 AS a', ...ls].join('\n') });
+      if (scanned.status === 'failed') assert.doesNotMatch(scanned.reason, /internal error/, ls.join('\n'));
+    }), { numRuns: 1000 });
   });
 });
