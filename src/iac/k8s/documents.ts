@@ -45,7 +45,13 @@ function spanAt(doc: Document, path: Path): Span | undefined {
   for (const step of path) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step));
-      if (pair === undefined) break;
+      if (pair === undefined) {
+        // An inherited key: point at the `<<: *anchor` entry it comes from.
+        const merge = node.items.find((p) => isMergeKey(p.key));
+        const mergeSpan = nodeSpan(merge?.key as Node | undefined);
+        if (merge !== undefined && mergeSpan !== undefined) span = { start: mergeSpan.start, end: nodeSpan(merge.value as Node | null)?.end ?? mergeSpan.end };
+        break;
+      }
       const keySpan = nodeSpan(pair.key as Node);
       const valueSpan = nodeSpan(pair.value as Node | null);
       if (keySpan === undefined) break;
@@ -62,6 +68,46 @@ function spanAt(doc: Document, path: Path): Span | undefined {
     }
   }
   return span;
+}
+
+/** A `<<` merge key (the yaml library gives it a symbol value). */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && (key.source === '<<' || (typeof key.value === 'symbol' && key.value.description === '<<'));
+}
+
+/**
+ * The first key repeated within one map, in one pass with a set per map. `<<`
+ * merge keys may repeat: each merges its own aliases.
+ */
+function duplicateKey(root: unknown): { key: string; offset: number } | undefined {
+  const stack: unknown[] = [root];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isMergeKey(key)) {
+          stack.push(pair.value);
+          continue;
+        }
+        if (isScalar(key)) {
+          const text = String(key.value);
+          if (keys.has(text)) return { key: text, offset: key.range?.[0] ?? 0 };
+          keys.add(text);
+        } else if (key !== null) {
+          stack.push(key);
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      stack.push(...node.items);
+    }
+  }
+  return undefined;
 }
 
 interface CommentAt {
@@ -82,7 +128,8 @@ function ignoreComments(content: string): CommentAt[] {
 export function parseK8sYaml(content: string): YamlResource[] {
   if (looksBinary(content)) throw new IacParseError('not a text file (binary content)');
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(content, { lineCounter, prettyErrors: true });
+  // Duplicate keys are checked by duplicateKey() below: the library's own check is quadratic in the size of a map.
+  const docs = parseAllDocuments(content, { lineCounter, prettyErrors: true, uniqueKeys: false, merge: true });
   if (!Array.isArray(docs)) return [];
   const comments = ignoreComments(content);
   const lineOf = (offset: number) => lineCounter.linePos(offset).line;
@@ -101,6 +148,11 @@ export function parseK8sYaml(content: string): YamlResource[] {
       const pos = error.linePos?.[0];
       const where = pos === undefined ? '' : `line ${pos.line}, column ${pos.col}: `;
       throw new IacParseError(`YAML syntax error in document ${docIndex + 1}: ${where}${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? ''}`);
+    }
+    const duplicate = duplicateKey(doc.contents);
+    if (duplicate !== undefined) {
+      const pos = lineCounter.linePos(duplicate.offset);
+      throw new IacParseError(`YAML syntax error in document ${docIndex + 1}: line ${pos.line}, column ${pos.col}: Map keys must be unique (${duplicate.key})`);
     }
     // Comments above a document (after the previous one ends) belong to it.
     const region = { start: lineOf(regionStart), end: toLines({ start: regionStart, end: doc.range[2] }).endLine };

@@ -15,8 +15,9 @@ const SAFE_SYSCTLS = new Set([
   'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start',
   'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports',
   'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl',
-  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_keepalive_probes', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem',
 ]);
+const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
 const SELINUX_TYPES = new Set(['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
 
 export function normaliseCapability(cap: unknown): string {
@@ -105,25 +106,28 @@ export const BASELINE_RULES: readonly K8sRule[] = [
     id: 'K8S020',
     title: 'AppArmor profile disabled',
     severity: 'high',
-    description: 'An Unconfined AppArmor profile removes the mandatory access control the runtime applies by default (PSS baseline).',
-    remediation: 'Remove the override, or use RuntimeDefault or a Localhost profile.',
+    description: 'The baseline profile allows only the runtime default or a profile loaded on the node: an Unconfined (or any other) AppArmor profile removes the mandatory access control the runtime applies by default (PSS baseline).',
+    remediation: 'Remove the override, or use RuntimeDefault or a Localhost profile (annotation values runtime/default or localhost/<profile>).',
     references: [PSS, 'https://kubernetes.io/docs/tutorials/security/apparmor/'],
     check: (object) =>
       podSpecs(object).flatMap((pod) => {
         const hits = [];
         const annotations = asObject(pod.metadata?.annotations) ?? {};
         for (const [key, value] of Object.entries(annotations)) {
-          if (key.startsWith('container.apparmor.security.beta.kubernetes.io/') && value === 'unconfined') {
-            hits.push({ message: `annotation ${key} is unconfined`, path: [...pod.metadataPath, 'annotations', key] });
+          if (!key.startsWith(APPARMOR_ANNOTATION) || value === undefined || value === null || value === '') continue;
+          const text = String(value);
+          if (text !== 'runtime/default' && !text.startsWith('localhost/')) {
+            hits.push({ message: `annotation ${key} is ${text} (only runtime/default and localhost/* are allowed)`, path: [...pod.metadataPath, 'annotations', key] });
           }
         }
-        if (asObject(asObject(pod.spec.securityContext)?.appArmorProfile)?.type === 'Unconfined') {
-          hits.push({ message: 'the pod AppArmor profile is Unconfined', path: [...pod.path, 'securityContext', 'appArmorProfile', 'type'] });
-        }
-        for (const c of containersOf(pod)) {
-          if (asObject(asObject(c.container.securityContext)?.appArmorProfile)?.type === 'Unconfined') {
-            hits.push({ message: `${describe(c)} has an Unconfined AppArmor profile`, path: [...c.path, 'securityContext', 'appArmorProfile', 'type'] });
-          }
+        const places = [
+          { owner: 'the pod', ctx: asObject(pod.spec.securityContext), path: [...pod.path, 'securityContext'] },
+          ...containersOf(pod).map((c) => ({ owner: describe(c), ctx: asObject(c.container.securityContext), path: [...c.path, 'securityContext'] })),
+        ];
+        for (const { owner, ctx, path } of places) {
+          const type = asObject(ctx?.appArmorProfile)?.type;
+          if (type === undefined || type === null || type === '' || type === 'RuntimeDefault' || type === 'Localhost') continue;
+          hits.push({ message: `${owner} has AppArmor profile type ${String(type)}`, path: [...path, 'appArmorProfile', 'type'] });
         }
         return hits;
       }),

@@ -3,7 +3,7 @@ import type { K8sHit, K8sRule } from './rule.js';
 import { BASELINE_CAPABILITIES, normaliseCapability } from './pss-baseline.js';
 import {
   allContainers, asArray, asObject, asString, containersOf, describe, effectiveSecurityField, isWindowsPod, podSpecs,
-  type ContainerAt,
+  type ContainerAt, type Path,
 } from './pod-specs.js';
 
 /** Pod Security Standards, restricted profile: current pod-hardening best practice. */
@@ -12,6 +12,37 @@ const PSS = 'https://kubernetes.io/docs/concepts/security/pod-security-standards
 /** Containers the Linux-only restricted checks apply to (the profile exempts Windows pods). */
 function linuxContainers(object: K8sObject): ContainerAt[] {
   return allContainers(object).filter((c) => !isWindowsPod(c.pod));
+}
+
+/** The alpha annotation values, as the kubelet mapped them to profile types. */
+function annotationSeccompType(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (value === 'runtime/default' || value === 'docker/default') return 'RuntimeDefault';
+  if (value.startsWith('localhost/')) return 'Localhost';
+  return value === 'unconfined' ? 'Unconfined' : value;
+}
+
+/**
+ * The seccomp profile a container gets: its own field, then its alpha
+ * annotation, then the pod's field, then the pod's annotation (the order the
+ * kubelet applied them in).
+ */
+function seccompOf(c: ContainerAt): { type: string | undefined; path: Path } {
+  const annotations = asObject(c.pod.metadata?.annotations) ?? {};
+  const containerKey = `container.seccomp.security.alpha.kubernetes.io/${c.name}`;
+  const podKey = 'seccomp.security.alpha.kubernetes.io/pod';
+  const fieldType = (ctx: unknown) => asObject(asObject(ctx)?.seccompProfile)?.type;
+  const candidates: Array<{ value: unknown; path: Path; annotation: boolean }> = [
+    { value: fieldType(c.container.securityContext), path: [...c.path, 'securityContext', 'seccompProfile', 'type'], annotation: false },
+    { value: annotations[containerKey], path: [...c.pod.metadataPath, 'annotations', containerKey], annotation: true },
+    { value: fieldType(c.pod.spec.securityContext), path: [...c.pod.path, 'securityContext', 'seccompProfile', 'type'], annotation: false },
+    { value: annotations[podKey], path: [...c.pod.metadataPath, 'annotations', podKey], annotation: true },
+  ];
+  for (const { value, path, annotation } of candidates) {
+    const type = annotation ? annotationSeccompType(value) : typeof value === 'string' && value !== '' ? value : undefined;
+    if (type !== undefined) return { type, path };
+  }
+  return { type: undefined, path: [...c.path, 'securityContext', 'seccompProfile'] };
 }
 
 const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
@@ -98,16 +129,15 @@ export const RESTRICTED_RULES: readonly K8sRule[] = [
     id: 'K8S019',
     title: 'Seccomp profile not set to RuntimeDefault or Localhost',
     severity: 'medium',
-    description: 'Without a seccomp profile, or with Unconfined, every system call is open to the container, widening the kernel attack surface (PSS restricted; Unconfined also fails baseline).',
+    description: 'Without a seccomp profile, or with Unconfined, every system call is open to the container, widening the kernel attack surface (PSS restricted; Unconfined also fails baseline). The deprecated seccomp.security.alpha.kubernetes.io annotations count as well.',
     remediation: 'Set securityContext.seccompProfile.type: RuntimeDefault on the pod (or Localhost with a profile).',
     references: [PSS, 'https://kubernetes.io/docs/tutorials/security/seccomp/'],
     check: (object) =>
       linuxContainers(object).flatMap((c) => {
-        const { value, path } = effectiveSecurityField(c, 'seccompProfile');
-        const type = asString(asObject(value)?.type);
+        const { type, path } = seccompOf(c);
         if (type === 'RuntimeDefault' || type === 'Localhost') return [];
         const message = type === undefined ? `${describe(c)} has no seccomp profile` : `${describe(c)} uses seccomp profile ${type}`;
-        return [{ message, path: type === undefined ? path : [...path, 'type'] }];
+        return [{ message, path }];
       }),
   },
   {
