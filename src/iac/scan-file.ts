@@ -15,6 +15,14 @@ export interface IacFile {
   content: string;
 }
 
+/** A file the caller did not read because it is over the size limit: it is reported as failed, with the reason. */
+export interface OversizeIacFile {
+  name: string;
+  type: IacFileType;
+  size: number;
+  limit: number;
+}
+
 export type IacFileScan = { status: 'success'; results: RuleResult[] } | { status: 'failed'; reason: string };
 
 export function scanIacFile(file: IacFile): IacFileScan {
@@ -36,8 +44,16 @@ export interface IacBatchScan {
   failedCount: number;
 }
 
-export function scanIacFiles(files: readonly IacFile[]): IacBatchScan {
-  const scanned = files.map((f) => ({ name: f.name, type: f.type, ...scanIacFile(f) }));
+export function oversizeReason(size: number, limit: number): string {
+  return `file is ${size} bytes, over the ${limit}-byte limit: not scanned`;
+}
+
+export function scanIacFiles(files: ReadonlyArray<IacFile | OversizeIacFile>): IacBatchScan {
+  const scanned = files.map((f) => ({
+    name: f.name,
+    type: f.type,
+    ...('content' in f ? scanIacFile(f) : { status: 'failed' as const, reason: oversizeReason(f.size, f.limit) }),
+  }));
   const successCount = scanned.filter((f) => f.status === 'success').length;
   return { files: scanned, successCount, failedCount: scanned.length - successCount };
 }

@@ -2,7 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { IacFileType } from '../../domain/common-task.js';
-import { scanIacFiles } from '../../iac/scan-file.js';
+import { scanIacFiles, type OversizeIacFile } from '../../iac/scan-file.js';
+import { decodeText } from '../../iac/text.js';
 import { iacTypeOf, MAX_IAC_FILE_BYTES } from '../../services/jobs/iac-file-service.js';
 import { postToServer, serverTarget } from '../server-client.js';
 
@@ -14,9 +15,9 @@ interface FoundFile {
   content: string;
 }
 
-/** Dockerfiles and Kubernetes YAML under `dir`, with names relative to it. */
-async function findIacFiles(dir: string): Promise<FoundFile[]> {
-  const found: FoundFile[] = [];
+/** Dockerfiles and Kubernetes YAML under `dir`, with names relative to it; files over the size limit are listed, not read. */
+async function findIacFiles(dir: string): Promise<Array<FoundFile | OversizeIacFile>> {
+  const found: Array<FoundFile | OversizeIacFile> = [];
   const walk = async (current: string): Promise<void> => {
     for (const entry of (await readdir(current, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(current, entry.name);
@@ -25,8 +26,10 @@ async function findIacFiles(dir: string): Promise<FoundFile[]> {
         continue;
       }
       const type = entry.isFile() ? iacTypeOf(entry.name) : null;
-      if (!type || (await stat(path)).size > MAX_IAC_FILE_BYTES) continue;
-      found.push({ name: relative(dir, path), type, content: await readFile(path, 'utf8') });
+      if (!type) continue;
+      const { size } = await stat(path);
+      if (size > MAX_IAC_FILE_BYTES) found.push({ name: relative(dir, path), type, size, limit: MAX_IAC_FILE_BYTES });
+      else found.push({ name: relative(dir, path), type, content: decodeText(await readFile(path)) });
     }
   };
   await walk(dir);
@@ -40,7 +43,7 @@ export function registerIacCommands(program: Command): void {
     .command('scan <dir>')
     .description('Check the Dockerfiles and Kubernetes YAML under DIR; --report-to also uploads them and creates IaC scan jobs on a server')
     .option('-f, --format <format>', 'table or json', 'table')
-    .option('--exit-code <n>', 'exit with this code when a rule fails (not counting suppressed results)', '0')
+    .option('--exit-code <n>', 'exit with this code when a rule fails (not counting suppressed results) or a file cannot be scanned (too large, unparsable)', '0')
     .option('--report-to <url>', 'also record the files as iac_scan jobs on this openhss server (token from OPENHSS_TOKEN)')
     .option('--project-id <id>', 'with --report-to: the project (or OPENHSS_PROJECT_ID)')
     .action(async (dir: string, opts: { format: string; exitCode: string; reportTo?: string; projectId?: string }) => {
@@ -48,7 +51,7 @@ export function registerIacCommands(program: Command): void {
         if (opts.format !== 'table' && opts.format !== 'json') throw new Error('--format must be table or json');
         const target = opts.reportTo ? serverTarget('--report-to', opts.reportTo, opts.projectId) : undefined;
         const files = await findIacFiles(resolve(dir));
-        const scan = scanIacFiles(files.map((f) => ({ name: f.name, type: f.type, content: f.content })));
+        const scan = scanIacFiles(files);
         const failed = scan.files.flatMap((f) => (f.status === 'success' ? f.results.filter((r) => r.status === 'failed' && !r.suppressed) : []));
         if (opts.format === 'json') {
           process.stdout.write(`${JSON.stringify(scan, null, 2)}\n`);
@@ -63,18 +66,20 @@ export function registerIacCommands(program: Command): void {
               process.stdout.write(`${where}  ${r.rule.id}  ${r.rule.severity}  ${r.message}${r.suppressed ? `  (suppressed: ${r.suppressed.reason})` : ''}\n`);
             }
           }
-          process.stdout.write(`${files.length} file(s), ${failed.length} failed check(s)\n`);
+          process.stdout.write(`${files.length} file(s), ${failed.length} failed check(s), ${scan.failedCount} file(s) not scanned\n`);
         }
         if (target) {
           for (const type of ['dockerfile', 'k8s_yaml'] as const) {
-            const ofType = files.filter((f) => f.type === type);
+            // Files over the limit are reported above; the server would refuse them.
+            const ofType = files.filter((f): f is FoundFile => f.type === type && 'content' in f);
             if (ofType.length === 0) continue;
             const uploaded = await postToServer<{ data_list: Array<{ file_id: string }> }>(target, '/openhss/iac-files', { files: ofType.map((f) => ({ file_name: f.name, file_type: f.type, content: f.content })) });
             const task = await postToServer<{ task_id: string }>(target, '/common/task', { task_type: 'iac_scan', iac_scan_info: { file_type: type, file_id_list: uploaded.data_list.map((u) => u.file_id) } });
             process.stderr.write(`openhss: ${ofType.length} ${type} file(s) recorded on ${target.url} as job ${task.task_id}\n`);
           }
         }
-        if (failed.length > 0 && Number(opts.exitCode) !== 0) process.exitCode = Number(opts.exitCode);
+        // A file that could not be scanned (too large, unparsable) is not a pass either.
+        if ((failed.length > 0 || scan.failedCount > 0) && Number(opts.exitCode) !== 0) process.exitCode = Number(opts.exitCode);
       } catch (err) {
         process.stderr.write(`openhss iac scan: ${(err as Error).message}\n`);
         process.exitCode = 2;

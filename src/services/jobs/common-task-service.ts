@@ -4,6 +4,7 @@ import type { ClusterScanType, CommonTaskType, IacFileType, ResourceOutcome, Res
 import { invalidParameter, notFound } from '../../domain/errors.js';
 import type { CommonTaskFilter, CommonTaskRepository, ResourceCounts, ResourceFilter, ResultFilter, TaskResourceRow } from '../../repositories/common-task-repository.js';
 import type { IacFileRepository } from '../../repositories/iac-file-repository.js';
+import { decodeText } from '../../iac/text.js';
 import type { ClusterService } from './cluster-service.js';
 
 /** How a cluster is scanned: the cluster library behind an adapter (see ./cluster-scan-runner.ts). */
@@ -277,7 +278,7 @@ export class CommonTaskService {
     }
     const file = await this.files.content(task.project_id, resource.resource_id);
     if (!file) return { status: 'failed', reason: 'the file is no longer stored' };
-    return this.runners.iac.scan({ name: file.file_name, type: file.file_type as IacFileType, content: file.content.toString('utf8') });
+    return this.runners.iac.scan({ name: file.file_name, type: file.file_type as IacFileType, content: decodeText(file.content) });
   }
 
   /** Tasks whose job gave up (every try crashed) end, their open resources failed, so none stays running for good. */
