@@ -18,6 +18,10 @@
  *   POST /agent/v1/images              body: gzip of JSON ImageReport (same encoding and caps as the
  *                                      inventory) → 200 ImageReportAccepted. Malformed → 400 HSS.0001,
  *                                      the host's previous image list kept.
+ *   POST /agent/v1/k8s-node            body KubernetesNodeReport → 200 KubernetesNodeAccepted: the CIS
+ *                                      node controls decided on this host, a Kubernetes node. Sent at
+ *                                      start and with each inventory, only by agents on Kubernetes nodes;
+ *                                      replaces the host's previous report. Malformed → 400 HSS.0001.
  *
  * Local images: the agent analyses every image on its host itself (only the
  * inventory leaves the host, never an image byte) and reports the complete
@@ -243,4 +247,24 @@ export interface ImageReportAccepted {
   /** image_digest of each image whose inventory the server needs. */
   needed: string[];
   images: number;
+}
+
+/** Most node controls a report can carry (the benchmark has 95 in sections 1 to 4). */
+export const MAX_NODE_RESULTS = 500;
+
+/** What the agent on a Kubernetes node found: each CIS control it decided there. */
+export interface KubernetesNodeReport {
+  /** The node's name in the cluster (kubelet --hostname-override, else the host name, lower case). */
+  node_name: string;
+  roles: Array<'control-plane' | 'etcd' | 'worker'>;
+  /** e.g. "CIS Kubernetes Benchmark v1.10.0". */
+  benchmark: string;
+  collected_at: number;
+  results: Array<{ id: string; status: 'passed' | 'failed' | 'not_evaluated'; message: string }>;
+  warnings: string[];
+}
+
+export interface KubernetesNodeAccepted {
+  node_name: string;
+  results: number;
 }

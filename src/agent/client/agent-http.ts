@@ -15,6 +15,8 @@ import {
   type InventoryAccepted,
   type InventoryUnchanged,
   type InventoryUpload,
+  type KubernetesNodeAccepted,
+  type KubernetesNodeReport,
 } from '../protocol.js';
 
 const gzipAsync = promisify(gzip);
@@ -136,6 +138,12 @@ export class AgentHttpClient {
     const body = await gzipAsync(json);
     if (body.length > MAX_INVENTORY_GZIP_BYTES) throw new AgentHttpError(`${what} is ${body.length} bytes gzipped, over the server's ${MAX_INVENTORY_GZIP_BYTES}-byte limit`, null, null, false);
     return body;
+  }
+
+  /** Sends the CIS node controls decided on this Kubernetes node. */
+  async reportKubernetesNode(report: KubernetesNodeReport, signal?: AbortSignal): Promise<KubernetesNodeAccepted> {
+    const res = await this.call({ method: 'POST', path: 'agent/v1/k8s-node', body: JSON.stringify(report), auth: true, signal });
+    return res.json as KubernetesNodeAccepted;
   }
 
   /** Null when the server does not hold that hash (409): the caller should upload in full. */

@@ -6,6 +6,7 @@ import { Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { collectInventory, type CollectOptions } from './collect.js';
 import { CredentialsStore, DEFAULT_STATE_DIR, sameServer, type AgentCredentials } from './credentials-store.js';
 import { collectIdentity } from './identity.js';
+import { collectNodeReport } from './k8s-node/node-report.js';
 
 export const EXIT_STOPPED = 0;
 /** The server refused the agent's token or credentials: restarting will not help, an operator must act. */
@@ -36,6 +37,8 @@ export interface RunAgentOptions {
   http?: AgentHttpOptions;
   /** Where to look for local images; absent: images are not reported. */
   images?: ImageSourcesOptions;
+  /** Also report the CIS node controls when the host is a Kubernetes node (default true). */
+  kubernetesNode?: boolean;
   /** Collects the inventory; collectInventory by default (tests stand in a slow or failing disk). */
   collect?: (options: CollectOptions) => Promise<InventoryUpload>;
 }
@@ -332,6 +335,26 @@ class AgentRun {
     for (const commandId of commandIds.length > 0 ? commandIds : [undefined]) {
       if (this.signal.aborted) return;
       await this.deliver(commandId === undefined ? upload : { ...upload, command_id: commandId }, commandId);
+    }
+    if (this.options.kubernetesNode !== false && !this.signal.aborted) await this.syncKubernetesNode();
+  }
+
+  /** On a Kubernetes node, the CIS node controls decided here, sent with each inventory. Not fatal when refused. */
+  private async syncKubernetesNode(): Promise<void> {
+    let report;
+    try {
+      report = await collectNodeReport({ root: this.root });
+    } catch (err) {
+      this.log.error({ event: 'k8s_node_failed', error: (err as Error).message }, 'could not check this Kubernetes node');
+      return;
+    }
+    if (report === null) return;
+    try {
+      const accepted = await this.retrying('Kubernetes node report', () => this.client.reportKubernetesNode(report, this.signal));
+      if (accepted) this.log.info({ event: 'k8s_node_sent', node: report.node_name, roles: report.roles, results: report.results.length }, 'Kubernetes node checks sent');
+    } catch (err) {
+      if (err instanceof AgentRejectedError || !(err instanceof AgentHttpError)) throw err;
+      this.log.error({ event: 'k8s_node_refused', status: err.status, code: err.code, error: err.message }, 'the server refused the Kubernetes node checks');
     }
   }
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { serverBaseUrl } from '../../agent/client/agent-http.js';
 import { collectInventory } from '../../agent/client/collect.js';
+import { collectNodeReport } from '../../agent/client/k8s-node/node-report.js';
 import { DEFAULT_STATE_DIR } from '../../agent/client/credentials-store.js';
 import { AgentSetupError, runAgent } from '../../agent/client/run-agent.js';
 import { DEFAULT_DOCKER_SOCKET, DEFAULT_PODMAN_SOCKET } from '../../agent/client/images/collect-images.js';
@@ -24,6 +25,12 @@ interface AgentOptions {
   podmanSocket: string;
   /** Commander's negation of --images: false with --no-images. */
   images: boolean;
+  /** With --once: print the CIS node checks instead of the inventory. */
+  k8sNode?: boolean;
+  /** Commander's negation of --k8s-checks: false with --no-k8s-checks. */
+  k8sChecks: boolean;
+  /** Read running processes' command lines (default: only when --root is /). */
+  processes?: boolean;
 }
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -47,6 +54,13 @@ async function readToken(options: AgentOptions): Promise<string | undefined> {
 }
 
 async function once(options: AgentOptions): Promise<void> {
+  if (options.k8sNode) {
+    const root = resolve(options.root);
+    const report = await collectNodeReport({ root, ...(options.processes !== undefined ? { processes: options.processes } : {}) });
+    if (report === null) throw new AgentSetupError(`${root} is not a Kubernetes node: no kubelet, static pod manifest or Kubernetes process found`);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
   const upload = await collectInventory({ root: resolve(options.root), excludes: options.exclude ?? [], stateDir: resolve(options.stateDir) });
   process.stdout.write(`${JSON.stringify(upload, null, 2)}\n`);
 }
@@ -77,6 +91,7 @@ async function serve(options: AgentOptions): Promise<number> {
       ...(options.images
         ? { images: { dockerSocket: options.dockerSocket || null, podmanSocket: options.podmanSocket || null, dirs: (options.imageDir ?? []).map((d) => resolve(d)) } }
         : {}),
+      kubernetesNode: options.k8sChecks,
       signal: controller.signal,
       logger,
     });
@@ -102,6 +117,9 @@ export function registerAgentCommands(program: Command): void {
     .option('--docker-socket <path>', 'the Docker Engine API socket to list images from ("" to skip)', DEFAULT_DOCKER_SOCKET)
     .option('--podman-socket <path>', 'the Podman API socket to list images from ("" to skip)', DEFAULT_PODMAN_SOCKET)
     .option('--no-images', 'do not report local images')
+    .option('--k8s-node', 'with --once: print the CIS Kubernetes node checks of this host (or --root) as JSON instead of the inventory')
+    .option('--processes', 'also read running processes (/proc) to find Kubernetes components; the default only when --root is /')
+    .option('--no-k8s-checks', 'do not report CIS Kubernetes node checks, even on a Kubernetes node')
     .action(async (options: AgentOptions) => {
       try {
         if (options.once) await once(options);

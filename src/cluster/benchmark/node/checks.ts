@@ -80,6 +80,11 @@ function onFlags(component: NodeComponent, test: FlagTest): (e: NodeEvidence) =>
 
 const octal = (mode: number): string => mode.toString(8).padStart(3, '0');
 
+/** The first few of a list, and how many more: a PKI directory can hold dozens of files. */
+function some(items: string[]): string {
+  return items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`;
+}
+
 function onFiles(component: NodeComponent, group: FileGroup, what: string, test: (files: FileFacts[]) => Verdict): (e: NodeEvidence) => Verdict | undefined {
   return (e) => {
     if (e.flags[component] === undefined) return undefined;
@@ -97,7 +102,7 @@ const modeAtMost =
     if (chosen.length === 0) return passed('no such file on this node');
     return loose.length === 0
       ? passed(`${chosen.length === 1 ? chosen[0]!.path : `${chosen.length} files`} mode ${chosen.length === 1 ? octal(chosen[0]!.mode) : `${octal(max)} or stricter`}`)
-      : failed(`${loose.map((f) => `${f.path} is ${octal(f.mode)}`).join(', ')}; ${octal(max)} or stricter expected`);
+      : failed(`${some(loose.map((f) => `${f.path} is ${octal(f.mode)}`))}; ${octal(max)} or stricter expected`);
   };
 
 const ownedBy =
@@ -106,7 +111,7 @@ const ownedBy =
     const wrong = files.filter((f) => f.owner !== owner || f.group !== group);
     return wrong.length === 0
       ? passed(`${files.length === 1 ? files[0]!.path : `${files.length} files`} owned by ${owner}:${group}`)
-      : failed(`${wrong.map((f) => `${f.path} is ${f.owner}:${f.group}`).join(', ')}; ${owner}:${group} expected`);
+      : failed(`${some(wrong.map((f) => `${f.path} is ${f.owner}:${f.group}`))}; ${owner}:${group} expected`);
   };
 
 // ---- the kubelet: a flag overrides its config file ----
@@ -164,6 +169,8 @@ const STRONG_KUBELET_CIPHERS = [
 ];
 /** Providers that encrypt (identity stores plain text). */
 const ENCRYPTING_PROVIDERS = ['aescbc', 'kms', 'secretbox'];
+
+const ZERO_DURATION = /^0+(\.0*)?([a-z]+)?$/;
 
 const API = 'kube-apiserver';
 const CM = 'kube-controller-manager';
@@ -307,7 +314,19 @@ export const NODE_CHECKS: readonly NodeCheck[] = [
   { id: '4.2.2', title: 'Ensure that the --authorization-mode argument is not set to AlwaysAllow', section: 'Kubelet', evaluate: onKubelet('--authorization-mode', 'authorization.mode', (v) => v !== undefined && !listOf(v).includes('AlwaysAllow'), 'use Webhook, not AlwaysAllow (the default)') },
   { id: '4.2.3', title: 'Ensure that the --client-ca-file argument is set as appropriate', section: 'Kubelet', evaluate: onKubelet('--client-ca-file', 'authentication.x509.clientCAFile', (v) => v !== undefined && v !== '', 'set a client CA file') },
   { id: '4.2.4', title: 'Verify that the --read-only-port argument is set to 0', section: 'Kubelet', evaluate: onKubelet('--read-only-port', 'readOnlyPort', (v) => v === undefined || v === '0', 'set it to 0') },
-  { id: '4.2.5', title: 'Ensure that the --streaming-connection-idle-timeout argument is not set to 0', section: 'Kubelet', evaluate: onKubelet('--streaming-connection-idle-timeout', 'streamingConnectionIdleTimeout', (v) => v === undefined || !/^0+(\.0*)?[a-z]*$/.test(v), 'a timeout of 0 keeps idle connections open forever') },
+  {
+    id: '4.2.5',
+    title: 'Ensure that the --streaming-connection-idle-timeout argument is not set to 0',
+    section: 'Kubelet',
+    evaluate: (e) => {
+      if (e.flags.kubelet === undefined) return undefined;
+      const flag = e.flags.kubelet['--streaming-connection-idle-timeout'];
+      if (flag !== undefined) return ZERO_DURATION.test(flag) ? failed(`--streaming-connection-idle-timeout is ${flag}: idle connections stay open forever`) : passed(`--streaming-connection-idle-timeout is ${flag}`);
+      // In the config file a zero duration is unset: the kubelet defaults it to 4h.
+      const value = configAt(e.kubeletConfig, 'streamingConnectionIdleTimeout');
+      return passed(value === undefined || ZERO_DURATION.test(String(value)) ? 'streamingConnectionIdleTimeout is unset or 0s in the config file: the kubelet uses 4h' : `streamingConnectionIdleTimeout is ${String(value)}`);
+    },
+  },
   { id: '4.2.6', title: 'Ensure that the --make-iptables-util-chains argument is set to true', section: 'Kubelet', evaluate: onKubelet('--make-iptables-util-chains', 'makeIPTablesUtilChains', (v) => v === undefined || v === 'true', 'set it to true') },
   { id: '4.2.7', title: 'Ensure that the --hostname-override argument is not set', section: 'Kubelet', evaluate: onFlags('kubelet', notSet('--hostname-override')) },
   { id: '4.2.8', title: 'Ensure that the eventRecordQPS argument is set to a level which ensures appropriate event capture', section: 'Kubelet', evaluate: onKubelet('--event-qps', 'eventRecordQPS', (v) => v === undefined || Number(v) >= 0, 'it must be 0 or more') },

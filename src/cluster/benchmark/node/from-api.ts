@@ -14,7 +14,8 @@ function componentOf(pod: K8sObject): NodeComponent | undefined {
 
 type Container = { name?: string; command?: unknown; args?: unknown };
 
-function commandLine(pod: K8sObject, component: NodeComponent): string[] {
+/** The command line of a pod's container for a component (its `command` then `args`). */
+export function commandLine(pod: K8sObject, component: NodeComponent): string[] {
   const containers = ((pod.spec as { containers?: Container[] } | undefined)?.containers ?? []).filter((c) => c !== null && typeof c === 'object');
   const main = containers.find((c) => c.name === component) ?? containers[0];
   const words = (v: unknown): string[] => (Array.isArray(v) ? v.filter((w): w is string => typeof w === 'string') : []);
