@@ -47,6 +47,8 @@ import { registryRoutes } from './routes/v5/registries.js';
 import type { LocalImageService } from '../services/images/local-image-service.js';
 import { localImageRoutes } from './routes/v5/local-images.js';
 import { agentImageRoutes } from './routes/agent/agent-images.js';
+import { agentKubernetesNodeRoutes } from './routes/agent/agent-k8s-node.js';
+import type { KubernetesNodeService } from '../services/k8s-node-service.js';
 import type { VulnDbUpdater } from '../services/vulndb-updater.js';
 import { vulnerabilityDbRoutes } from './routes/v5/vulnerability-db.js';
 import type { AccountService } from '../services/account-service.js';
@@ -68,6 +70,7 @@ export interface AppServices {
   imageScans: ImageScanService;
   registries: RegistryService;
   localImages: LocalImageService;
+  k8sNodes: KubernetesNodeService;
   imageVuls: ImageVulService;
   cicdImages: CicdImageService;
   commonTasks: CommonTaskService;
@@ -197,6 +200,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(registryRoutes(services.registries));
   await app.register(localImageRoutes(services.localImages));
   await app.register(agentImageRoutes(services.localImages));
+  await app.register(agentKubernetesNodeRoutes(services.k8sNodes));
   await app.register(vulnerabilityDbRoutes(services.vulnDbUpdater, services.accounts));
   await app.register(accountRoutes(services.accounts));
   await app.register(overviewRoutes(services.overview));

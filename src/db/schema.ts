@@ -517,6 +517,22 @@ export interface ClustersTable {
   updated_at: number;
 }
 
+/** The CIS node controls decided on a Kubernetes node by its agent (migration 0016). */
+export interface K8sNodeReportsTable {
+  host_id: string;
+  project_id: string;
+  node_name: string;
+  /** Comma-separated: control-plane, etcd, worker. */
+  roles: string;
+  benchmark: string;
+  /** JSON: [{id, status, message}]. */
+  results: string;
+  /** JSON: string[]. */
+  warnings: string;
+  collected_at: number;
+  received_at: number;
+}
+
 export interface IacFilesTable {
   id: string;
   project_id: string;
@@ -629,6 +645,7 @@ export interface DB {
   rate_buckets: RateBucketsTable;
   export_tasks: ExportTasksTable;
   clusters: ClustersTable;
+  k8s_node_reports: K8sNodeReportsTable;
   iac_files: IacFilesTable;
   common_tasks: CommonTasksTable;
   common_task_scan_types: CommonTaskScanTypesTable;

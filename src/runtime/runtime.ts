@@ -42,6 +42,7 @@ import { ImageVulService } from '../services/images/image-vul-service.js';
 import { CicdImageService } from '../services/images/cicd-image-service.js';
 import { CommonTaskRepository } from '../repositories/common-task-repository.js';
 import { ClusterRepository } from '../repositories/cluster-repository.js';
+import { K8sNodeReportRepository } from '../repositories/k8s-node-report-repository.js';
 import { IacFileRepository } from '../repositories/iac-file-repository.js';
 import { JobScheduleRepository } from '../repositories/job-schedule-repository.js';
 import { CommonTaskService } from '../services/jobs/common-task-service.js';
@@ -49,6 +50,7 @@ import { ClusterService } from '../services/jobs/cluster-service.js';
 import { IacFileService } from '../services/jobs/iac-file-service.js';
 import { JobScheduler } from '../services/jobs/job-scheduler.js';
 import { ClusterScanRunnerImpl } from '../services/jobs/cluster-scan-runner.js';
+import { KubernetesNodeService } from '../services/k8s-node-service.js';
 import { IacScanRunnerImpl } from '../services/jobs/iac-scan-runner.js';
 import { ImageVulListRepository } from '../repositories/image-vul-list-repository.js';
 import { RegistryRepository } from '../repositories/registry-repository.js';
@@ -176,11 +178,12 @@ export async function openRuntime(config: Config, options: { now?: () => number 
   const scanPolicies = new ScanPolicyService(new VulScanPolicyRepository(db), hostRepo, now);
   const iacFileRepo = new IacFileRepository(db);
   const clusters = new ClusterService(new ClusterRepository(db), secrets, now);
+  const k8sNodeReports = new K8sNodeReportRepository(db);
   const commonTasks = new CommonTaskService(
     new CommonTaskRepository(db),
     clusters,
     iacFileRepo,
-    { cluster: new ClusterScanRunnerImpl(vulnDb, imageAssetRepo, imageScans), iac: new IacScanRunnerImpl() },
+    { cluster: new ClusterScanRunnerImpl(vulnDb, imageAssetRepo, imageScans, k8sNodeReports), iac: new IacScanRunnerImpl() },
     now,
   );
   const vulnDbUpdater = new VulnDbUpdater(vulnDb, config.vulndb, now);
@@ -190,6 +193,7 @@ export async function openRuntime(config: Config, options: { now?: () => number 
     scanPolicies,
     agents,
     hosts,
+    k8sNodes: new KubernetesNodeService(k8sNodeReports, now),
     vulScans,
     hostVuls: new HostVulService(new VulListRepository(db), hostVulRepo, hostRepo, vulScans),
     matcher,

@@ -14,6 +14,7 @@ import * as vulHostPostings from './0012_vul_host_postings.js';
 import * as listLatency from './0013_list_latency.js';
 import * as jobExhaustion from './0014_job_exhaustion.js';
 import * as fileStore from './0015_file_store.js';
+import * as k8sNodeReports from './0016_k8s_node_reports.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013_list_latency': listLatency,
   '0014_job_exhaustion': jobExhaustion,
   '0015_file_store': fileStore,
+  '0016_k8s_node_reports': k8sNodeReports,
 };

@@ -2,6 +2,7 @@ import { ClusterScanError, collectLiveSnapshot, parseSnapshot, scanCluster, type
 import { matchClusterComponents, type ClusterVulFinding } from '../../cluster/component-vulns.js';
 import type { ClusterScanType, ResourceOutcome, TaskResult } from '../../domain/common-task.js';
 import type { ImageAssetRepository } from '../../repositories/image-asset-repository.js';
+import type { K8sNodeReportRepository } from '../../repositories/k8s-node-report-repository.js';
 import { parseReference } from '../../sources/registry/index.js';
 import type { VulnDbProvider } from '../../vulndb/provider.js';
 import type { ImageScanService } from '../images/image-scan-service.js';
@@ -44,7 +45,8 @@ function imageResult(w: WorkloadImage, imageScanTaskId: string | null): TaskResu
 
 /**
  * A cluster job's cluster: its snapshot (collected read-only from the API
- * server, or the stored offline one), scanned by src/cluster; component
+ * server, or the stored offline one), scanned by src/cluster, the CIS node
+ * controls completed by what node agents reported; component
  * versions matched against the vulnerability DB; workload images recorded
  * and, where a synced registry holds them, queued for an image scan.
  */
@@ -53,6 +55,7 @@ export class ClusterScanRunnerImpl implements ClusterScanRunner {
     private readonly vulnDb: VulnDbProvider,
     private readonly assets: ImageAssetRepository,
     private readonly imageScans: ImageScanService,
+    private readonly nodeReports?: K8sNodeReportRepository,
   ) {}
 
   async scan(cluster: ClusterInput, scanTypes: ClusterScanType[], context: { projectId: string }): Promise<ResourceOutcome> {
@@ -63,7 +66,10 @@ export class ClusterScanRunnerImpl implements ClusterScanRunner {
       if (err instanceof ClusterScanError) return { status: 'failed', reason: err.message };
       throw err;
     }
-    const scanned = scanCluster(snapshot, scanTypes, { clusterName: cluster.name });
+    // benchmark: what the agents on this cluster's nodes (hosts of the same project, by node name) decided there.
+    const nodeNames = snapshot.nodes.map((n) => n.metadata?.name ?? '').filter((n) => n !== '');
+    const nodeReports = scanTypes.includes('benchmark') && this.nodeReports ? await this.nodeReports.forNodes(context.projectId, nodeNames) : [];
+    const scanned = scanCluster(snapshot, scanTypes, { clusterName: cluster.name, nodeReports });
     const results: TaskResult[] = [];
     if (scanned.clusterVul) {
       const findings = matchClusterComponents(this.vulnDb.reader(), scanned.clusterVul.components);
