@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -98,6 +98,30 @@ describe('openhss agent --once --k8s-node --root over kubeadm node file systems'
     assert.deepEqual(report?.roles, ['worker']);
     assert.ok(report!.results.every((r) => r.id.startsWith('4.')), JSON.stringify(report!.results.map((r) => r.id)));
     assert.equal(report!.results.length, 24);
+  });
+
+  it('running processes win over the files: kubelet flags override its config, kube-proxy\'s config is read in its own root', async () => {
+    const proc = join(base, 'proc');
+    const proxyRoot = join(base, 'proxy-container');
+    mkdirSync(join(proxyRoot, 'var/lib/kube-proxy'), { recursive: true });
+    writeFileSync(join(proxyRoot, 'var/lib/kube-proxy/config.conf'), 'apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmetricsBindAddress: 0.0.0.0:10249\n');
+    const processes: Record<string, string[]> = {
+      '1': ['/sbin/init', 'splash'],
+      '812': ['/usr/bin/kubelet', '--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf', '--kubeconfig=/etc/kubernetes/kubelet.conf', '--config=/var/lib/kubelet/config.yaml', '--read-only-port', '10255', '--hostname-override=Worker-1.Example'],
+      '2301': ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=worker-1'],
+    };
+    for (const [pid, args] of Object.entries(processes)) {
+      mkdirSync(join(proc, pid), { recursive: true });
+      writeFileSync(join(proc, pid, 'cmdline'), `${args.join('\0')}\0`);
+    }
+    symlinkSync(proxyRoot, join(proc, '2301', 'root'));
+    const report = await collectNodeReport({ root: rootOf('hardened', false), processes: true, procDir: proc });
+    const result = (id: string) => report?.results.find((r) => r.id === id);
+    assert.equal(report?.node_name, 'worker-1.example');
+    assert.deepEqual([result('4.2.4')?.status, result('4.2.4')?.message], ['failed', '--read-only-port is 10255; set it to 0']);
+    assert.equal(result('4.2.7')?.status, 'failed');
+    assert.deepEqual([result('4.3.1')?.status, result('4.3.1')?.message], ['failed', 'metrics bound to 0.0.0.0:10249; 127.0.0.1 expected']);
+    assert.equal(result('4.2.1')?.status, 'passed', 'what the flags leave alone comes from the config file');
   });
 
   it('a directory that is not a node gives a clear error, not a report', async () => {
