@@ -1,23 +1,40 @@
 import { annotationSuppressions } from '../../rules/k8s/annotations.js';
 import { K8S_RULES, resourceRef, ruleMeta, type K8sRule } from '../../rules/k8s/index.js';
+import { RBAC_RULES, runRbacRules, type RbacRule } from '../../rules/rbac/index.js';
 import { mergeSuppressions } from '../../rules/suppressions.js';
 import type { RuleResult } from '../../rules/types.js';
 import { parseK8sYaml } from './documents.js';
 
-/** Runs the Kubernetes rules over a manifest file: failed results with file, lines and resource. */
-export function scanK8sYaml(file: string, content: string, rules: readonly K8sRule[] = K8S_RULES): RuleResult[] {
+/**
+ * Runs the Kubernetes rules over each object of a manifest file, and the RBAC
+ * rules over its roles, bindings and service accounts together: failed
+ * results with file, lines and resource.
+ */
+export function scanK8sYaml(file: string, content: string, rules: readonly K8sRule[] = K8S_RULES, rbacRules: readonly RbacRule[] = RBAC_RULES): RuleResult[] {
+  const resources = parseK8sYaml(content).map((resource) => ({
+    ...resource,
+    ref: resourceRef(resource.object),
+    suppressions: mergeSuppressions(resource.suppressions, annotationSuppressions(resource.object)),
+  }));
   const results: RuleResult[] = [];
-  for (const resource of parseK8sYaml(content)) {
-    const ref = resourceRef(resource.object);
-    const suppressions = mergeSuppressions(resource.suppressions, annotationSuppressions(resource.object));
+  for (const resource of resources) {
     for (const rule of rules) {
-      const reason = suppressions.get(rule.id.toUpperCase());
+      const reason = resource.suppressions.get(rule.id.toUpperCase());
       for (const hit of rule.check(resource.object)) {
-        const result: RuleResult = { rule: ruleMeta(rule), status: 'failed', message: hit.message, file, ...resource.lines(hit.path), resource: ref };
+        const result: RuleResult = { rule: ruleMeta(rule), status: 'failed', message: hit.message, file, ...resource.lines(hit.path), resource: resource.ref };
         if (reason !== undefined) result.suppressed = { reason };
         results.push(result);
       }
     }
+  }
+  const byObject = new Map(resources.map((r) => [r.object, r]));
+  for (const { rule, hit } of runRbacRules(resources.map((r) => r.object), rbacRules)) {
+    const resource = byObject.get(hit.object);
+    if (resource === undefined) continue;
+    const result: RuleResult = { rule: ruleMeta(rule), status: 'failed', message: hit.message, file, ...resource.lines(hit.path), resource: resource.ref };
+    const reason = resource.suppressions.get(rule.id.toUpperCase());
+    if (reason !== undefined) result.suppressed = { reason };
+    results.push(result);
   }
   return results;
 }

@@ -1,8 +1,9 @@
-import { floatingTagReason } from '../image-ref.js';
+import { floatingTagReason, parseImageRef } from '../image-ref.js';
 import { plainSecretReason } from '../secrets.js';
 import type { K8sObject } from '../types.js';
 import type { K8sRule } from './rule.js';
-import { allContainers, asArray, asObject, asString, describe, podSpecs } from './pod-specs.js';
+import { allContainers, asArray, asObject, asString, containersOf, describe, podSpecs } from './pod-specs.js';
+import type { K8sHit } from './rule.js';
 
 /** Workload risk checks beyond the Pod Security Standards: hardening, resources, images, secrets, health. */
 
@@ -140,5 +141,41 @@ export const WORKLOAD_RULES: readonly K8sRule[] = [
     remediation: 'Add a readinessProbe to each container.',
     references: ['https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/'],
     check: missingProbe('readinessProbe'),
+  },
+  {
+    id: 'K8S034',
+    title: 'Image not pinned by digest',
+    severity: 'low',
+    description: 'A tag can be moved to another image at any time; only a digest (image@sha256:…) names exactly the image that was reviewed and scanned.',
+    remediation: 'Reference the image by digest, e.g. registry.example.com/app:1.4.2@sha256:…, and let a bot such as Renovate update it.',
+    references: ['https://kubernetes.io/docs/concepts/containers/images/#image-names', 'https://kubernetes.io/docs/concepts/configuration/overview/#container-images'],
+    check: (object) =>
+      allContainers(object).flatMap((c) => {
+        const image = asString(c.container.image);
+        if (image === undefined || image.trim() === '' || parseImageRef(image).digest !== undefined) return [];
+        return [{ message: `${describe(c)}: image "${image}" is not pinned by digest`, path: [...c.path, 'image'] }];
+      }),
+  },
+  {
+    id: 'K8S035',
+    title: 'Runs with the root group',
+    severity: 'low',
+    description: 'runAsGroup, fsGroup or a supplemental group of 0 gives the processes root\'s group, and with it access to files owned by group root on volumes and in the image (NSA/CISA Kubernetes Hardening Guide: non-root users and groups).',
+    remediation: 'Set runAsGroup and fsGroup to a non-zero GID and remove 0 from supplementalGroups.',
+    references: ['https://kubernetes.io/docs/tasks/configure-pod-container/security-context/', 'https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF'],
+    check: (object) =>
+      podSpecs(object).flatMap((pod) => {
+        const hits: K8sHit[] = [];
+        const ctx = asObject(pod.spec.securityContext) ?? {};
+        for (const field of ['runAsGroup', 'fsGroup'] as const) {
+          if (ctx[field] === 0) hits.push({ message: `the pod sets ${field}: 0`, path: [...pod.path, 'securityContext', field] });
+        }
+        const supplemental = asArray(ctx.supplementalGroups);
+        if (supplemental.includes(0)) hits.push({ message: 'the pod has supplemental group 0', path: [...pod.path, 'securityContext', 'supplementalGroups', supplemental.indexOf(0)] });
+        for (const c of containersOf(pod)) {
+          if (asObject(c.container.securityContext)?.runAsGroup === 0) hits.push({ message: `${describe(c)} sets runAsGroup: 0`, path: [...c.path, 'securityContext', 'runAsGroup'] });
+        }
+        return hits;
+      }),
   },
 ];

@@ -46,6 +46,34 @@ const CASES: Record<string, { failing: K8sObject[][]; passing: K8sObject[][] }> 
     failing: [[clusterRole('view-pods', view), clusterRoleBinding('open', 'view-pods', [group('system:unauthenticated')])], [roleBinding('a', 'anon', { kind: 'ClusterRole', name: 'view-pods' }, [user('system:anonymous')])]],
     passing: [[clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [group('system:unauthenticated')], BOOTSTRAP)]],
   },
+  RBAC007: {
+    failing: [[role('shop', 'web', readSecrets)], [clusterRole('operator', [{ apiGroups: ['*'], resources: ['secrets'], verbs: ['*'] }])]],
+    passing: [[role('shop', 'web', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['web-tls'], verbs: ['get'] }])], [clusterRole('edit', readSecrets, BOOTSTRAP)], [role('shop', 'web', [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }])]],
+  },
+  RBAC008: {
+    failing: [[clusterRole('role-manager', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['escalate'] }])]],
+    passing: [[clusterRole('role-manager', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['create', 'update'] }])], [clusterRole('system:controller:clusterrole-aggregation-controller', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['escalate'] }], BOOTSTRAP)]],
+  },
+  RBAC009: {
+    failing: [[role('ci', 'binder', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['bind'] }])]],
+    passing: [[role('ci', 'binder', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], resourceNames: ['deployer'], verbs: ['bind'] }])]],
+  },
+  RBAC010: {
+    failing: [[clusterRole('impersonator', [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }])]],
+    passing: [[clusterRole('impersonator', [{ apiGroups: [''], resources: ['serviceaccounts'], resourceNames: ['bot'], verbs: ['impersonate'] }])]],
+  },
+  RBAC011: {
+    failing: [[role('shop', 'debug', [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }])], [role('shop', 'debug', [{ apiGroups: [''], resources: ['pods/attach'], verbs: ['get'] }])]],
+    passing: [[role('shop', 'debug', [{ apiGroups: [''], resources: ['pods', 'pods/log'], verbs: ['get', 'list'] }])]],
+  },
+  RBAC012: {
+    failing: [[clusterRole('prometheus', [{ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] }])]],
+    passing: [[clusterRole('prometheus', [{ apiGroups: [''], resources: ['nodes', 'nodes/metrics'], verbs: ['get', 'list'] }])]],
+  },
+  RBAC013: {
+    failing: [[clusterRoleBinding('ops', 'cluster-admin', [user('alice'), group('ops')])], [roleBinding('shop', 'ops', { kind: 'ClusterRole', name: 'cluster-admin' }, [user('bob')])]],
+    passing: [[clusterRoleBinding('cluster-admin', 'cluster-admin', [group('system:masters')], BOOTSTRAP)], [roleBinding('shop', 'ops', { kind: 'ClusterRole', name: 'admin' }, [user('bob')])]],
+  },
 };
 
 function failuresOf(id: string, objects: K8sObject[]): string[] {

@@ -4,13 +4,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKERFILE_RULES } from '../../../src/rules/dockerfile/index.js';
 import { K8S_RULES } from '../../../src/rules/k8s/index.js';
+import { RBAC_RULES } from '../../../src/rules/rbac/index.js';
 import { RULE_SEVERITIES } from '../../../src/rules/types.js';
 import { scanIacFile, type IacFileType } from '../../../src/iac/scan-file.js';
 
 const FIXTURES = 'test/fixtures/iac';
 
 const rules: Array<{ id: string; type: IacFileType; ext: string }> = [
-  ...K8S_RULES.map((r) => ({ id: r.id, type: 'k8s_yaml' as const, ext: 'yaml' })),
+  ...[...K8S_RULES, ...RBAC_RULES].map((r) => ({ id: r.id, type: 'k8s_yaml' as const, ext: 'yaml' })),
   ...DOCKERFILE_RULES.map((r) => ({ id: r.id, type: 'dockerfile' as const, ext: 'Dockerfile' })),
 ];
 
@@ -22,11 +23,11 @@ function scan(type: IacFileType, path: string) {
 
 describe('rule catalogue', () => {
   it('has at least 40 rules with unique ids and complete metadata', () => {
-    const all = [...K8S_RULES, ...DOCKERFILE_RULES];
+    const all = [...K8S_RULES, ...RBAC_RULES, ...DOCKERFILE_RULES];
     assert.ok(all.length >= 40, `only ${all.length} rules`);
     assert.equal(new Set(all.map((r) => r.id)).size, all.length);
     for (const r of all) {
-      assert.match(r.id, /^(K8S|DF)\d{3}$/);
+      assert.match(r.id, /^(K8S|RBAC|DF)\d{3}$/);
       assert.ok(RULE_SEVERITIES.includes(r.severity), r.id);
       for (const field of [r.title, r.description, r.remediation]) assert.ok(field.length > 10, `${r.id}: ${field}`);
       assert.ok(r.references.length > 0 && r.references.every((u) => u.startsWith('https://')), r.id);
