@@ -12,6 +12,11 @@
  * - The official feed's own ranges (read from its issue text) decide only for CVEs that no OSV
  *   record of the component's modules covers.
  * Records about the same CVE (GHSA, GO-…, the official entry) make one finding, under the CVE id.
+ * - A vulnerability whose records say it affects Windows nodes (and never name Linux) is not reported
+ *   for a component whose OS is known to be another one (a Linux node's kubelet, a Linux API server),
+ *   and the reverse; a warning names each one left out. Neither the official feed nor OSV `Go` records
+ *   for Kubernetes carry a structured platform field, so the advisories' titles decide ("… privilege
+ *   escalation on Windows nodes").
  * The kernel and OS image are not matched (see UNMATCHED_COMPONENTS); a warning says so.
  */
 import { severityRank, type Severity } from '../domain/finding.js';
@@ -42,6 +47,8 @@ export interface ClusterComponentInput {
   /** As reported: `v1.27.3-eks-a5565ad`, `containerd://1.6.20`. */
   version: string;
   node?: string;
+  /** The OS the component runs on (`linux`, `windows`), when known: the node's, or the API server's platform. */
+  os?: string;
 }
 
 export interface ClusterVulFinding {
@@ -70,6 +77,19 @@ export interface MatchClusterOptions {
 }
 
 const CVE = /^CVE-\d{4}-\d{4,}$/;
+const NODE_OS_NAMES: ReadonlyArray<[os: string, pattern: RegExp]> = [
+  ['windows', /\bWindows\s+(?:worker\s+)?(?:nodes?|hosts?|containers?)\b/i],
+  ['linux', /\bLinux\s+(?:worker\s+)?(?:nodes?|hosts?|containers?)\b/i],
+];
+
+/**
+ * The one node OS a vulnerability is limited to, from its records' titles; null when they name none
+ * or several (then it is reported whatever the OS).
+ */
+export function onlyNodeOs(advisories: ReadonlyArray<Pick<AdvisoryRecord, 'summary'>>): string | null {
+  const named = NODE_OS_NAMES.filter(([, pattern]) => advisories.some((a) => a.summary !== null && pattern.test(a.summary))).map(([os]) => os);
+  return named.length === 1 ? (named[0] ?? null) : null;
+}
 
 function vulKey(a: AdvisoryRecord): string {
   if (CVE.test(a.id)) return a.id;
@@ -212,7 +232,15 @@ export function matchClusterComponents(
       continue;
     }
     const mine: ClusterVulFinding[] = [];
-    for (const [key, hits] of hitsFor(resolved, source, lookups, warn)) mine.push(toFinding(key, hits, resolved, lookups.official(key), input.node));
+    for (const [key, hits] of hitsFor(resolved, source, lookups, warn)) {
+      const official = lookups.official(key);
+      const only = input.os === undefined ? null : onlyNodeOs([...hits.map((h) => h.record.advisory), ...(official ? [official] : [])]);
+      if (only !== null && only !== input.os) {
+        warn(`${input.node ? `${input.node}: ` : ''}${resolved.component} ${resolved.reported}: ${key} affects ${only} only; not reported on ${input.os}`);
+        continue;
+      }
+      mine.push(toFinding(key, hits, resolved, official, input.node));
+    }
     mine.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.vulId < b.vulId ? -1 : a.vulId > b.vulId ? 1 : 0));
     findings.push(...mine);
   }

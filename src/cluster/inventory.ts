@@ -11,6 +11,8 @@ export interface ClusterComponent {
   version: string;
   /** The node that reports it; absent for the control plane. */
   node?: string;
+  /** The node's OS (`linux`, `windows`): nodeInfo.operatingSystem, else the kubernetes.io/os label; absent when neither says. */
+  os?: string;
 }
 
 export interface WorkloadImage {
@@ -32,15 +34,27 @@ const NODE_INFO: Array<[string, ComponentName]> = [
   ['osImage', 'os-image'],
 ];
 
+/** What a node says its OS is: nodeInfo.operatingSystem (the kubelet's GOOS), else the well-known label the kubelet sets. */
+export function nodeOs(node: K8sObject): string | undefined {
+  const info = ((node.status as Record<string, unknown> | undefined)?.nodeInfo ?? {}) as Record<string, unknown>;
+  const os = typeof info.operatingSystem === 'string' && info.operatingSystem !== '' ? info.operatingSystem : node.metadata?.labels?.['kubernetes.io/os'];
+  return os ? os.toLowerCase() : undefined;
+}
+
 export function clusterComponents(snapshot: ClusterSnapshot): ClusterComponent[] {
   const out: ClusterComponent[] = [];
-  if (snapshot.version !== null) out.push({ component: 'kube-apiserver', version: snapshot.version.gitVersion });
+  if (snapshot.version !== null) {
+    // /version's platform is the API server's GOOS/GOARCH (linux/amd64).
+    const os = snapshot.version.platform.split('/')[0]?.toLowerCase();
+    out.push({ component: 'kube-apiserver', version: snapshot.version.gitVersion, ...(os ? { os } : {}) });
+  }
   for (const node of snapshot.nodes) {
     const info = ((node.status as Record<string, unknown> | undefined)?.nodeInfo ?? {}) as Record<string, unknown>;
+    const os = nodeOs(node);
     for (const [field, component] of NODE_INFO) {
       const version = info[field];
       // kube-proxy reports nothing (or a placeholder) where it is not installed.
-      if (typeof version === 'string' && version !== '' && version !== 'v0.0.0') out.push({ component, version, node: node.metadata?.name ?? '' });
+      if (typeof version === 'string' && version !== '' && version !== 'v0.0.0') out.push({ component, version, node: node.metadata?.name ?? '', ...(os ? { os } : {}) });
     }
   }
   return out;

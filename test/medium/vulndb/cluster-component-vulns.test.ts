@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { matchClusterComponents, type ClusterAdvisorySource, type ClusterComponentInput, type ClusterVulFinding } from '../../../src/cluster/component-vulns.js';
 import { buildDemoDb, importPath, status, VulnDbReader } from '../../../src/vulndb/index.js';
+import { parseSnapshot, scanCluster } from '../../../src/cluster/index.js';
+import { fixtureText } from '../../support/kube/fixture.js';
 import { tempDir } from './support/tmp.js';
 
 const K8S_FIXTURES = new URL('../../fixtures/vulndb-k8s/', import.meta.url).pathname;
@@ -163,6 +165,32 @@ describe('matchClusterComponents against Kubernetes records', () => {
     // GHSA writes Docker's "19.03.0" with a leading zero SemVer forbids; it is ordered as 19.3.0
     assert.deepEqual(one('docker', '19.03.5'), ['CVE-2024-41110 23.0.15']);
     assert.deepEqual(one('docker', '18.09.9'), []);
+  });
+
+  it('a Windows-only CVE is not reported on Linux nodes: the fixture cluster against CVE-2023-5528 (official feed and GHSA say "Windows nodes")', () => {
+    const snapshot = parseSnapshot(fixtureText());
+    const components = scanCluster(snapshot, ['cluster_vul']).clusterVul?.components ?? [];
+    const kubelets = components.filter((c) => c.component === 'kubelet');
+    assert.deepEqual(kubelets.map((c) => [c.node, c.os]), [['cp-1', 'linux'], ['worker-1', 'linux'], ['worker-2', 'linux']]);
+    // kubelet v1.26.6 on worker-1 is in the affected range (fixed in 1.26.11)
+    assert.deepEqual(one('kubelet', 'v1.26.6'), ['CVE-2023-5528 1.26.11'], 'a kubelet of unknown OS still gets it');
+    warnings.length = 0;
+    const onLinux = match(components);
+    assert.ok(!onLinux.some((f) => f.vulId === 'CVE-2023-5528'));
+    assert.ok(warnings.some((w) => /^worker-1: kubelet v1\.26\.6: CVE-2023-5528 affects windows only; not reported on linux$/.test(w)), warnings.join('\n'));
+    assert.ok(onLinux.some((f) => f.component === 'kube-apiserver'), 'other CVEs are still reported');
+
+    // the same cluster with worker-1 a Windows Server node, as its kubelet reports one
+    const windows = JSON.parse(fixtureText()) as { items: Array<{ kind: string; metadata: { name: string; labels: Record<string, string> }; status: { nodeInfo: Record<string, string> } }> };
+    const node = windows.items.find((i) => i.kind === 'Node' && i.metadata.name === 'worker-1');
+    assert.ok(node);
+    Object.assign(node.status.nodeInfo, { operatingSystem: 'windows', osImage: 'Windows Server 2022 Datacenter', kernelVersion: '10.0.20348.2113' });
+    node.metadata.labels['kubernetes.io/os'] = 'windows';
+    const onWindows = match(scanCluster(parseSnapshot(JSON.stringify(windows)), ['cluster_vul']).clusterVul?.components ?? []);
+    assert.deepEqual(
+      onWindows.filter((f) => f.vulId === 'CVE-2023-5528').map((f) => [f.component, f.node, f.fixedVersion]),
+      [['kubelet', 'worker-1', '1.26.11']],
+    );
   });
 
   it('keeps input order and node names; kernel, OS image and unknown components are not matched, with a warning', () => {

@@ -11,7 +11,7 @@ const full = scanCluster(snapshot, ['benchmark', 'risk_assessment', 'cluster_vul
 describe('scanCluster on the fixture cluster', () => {
   it('cluster_vul: the control-plane version and every node component', () => {
     const components = full.clusterVul?.components ?? [];
-    assert.deepEqual(components[0], { component: 'kube-apiserver', version: 'v1.27.3' });
+    assert.deepEqual(components[0], { component: 'kube-apiserver', version: 'v1.27.3', os: 'linux' });
     assert.deepEqual(
       components.filter((c) => c.node === 'worker-1').map((c) => [c.component, c.version]),
       [
