@@ -1,7 +1,8 @@
-import { runK8sRules } from '../rules/k8s/index.js';
+import { resourceRef, runK8sRules } from '../rules/k8s/index.js';
 import type { ResourceRef, RuleResult, RuleStatus } from '../rules/types.js';
 import { evidenceFromApi, runBenchmark, type NodeReport } from './benchmark/index.js';
 import { runClusterRules } from './checks/index.js';
+import { groupRiskResults, refKey, type RiskFinding } from './grouping.js';
 import { clusterComponents, workloadImages, type ClusterComponent, type WorkloadImage } from './inventory.js';
 import { resolveGrants } from './rbac.js';
 import type { ClusterSnapshot, ClusterVersion } from './snapshot.js';
@@ -17,8 +18,11 @@ export interface ClusterScanResult {
   version: ClusterVersion | null;
   /** cluster_vul: versions for the vulnerability DB to match, and the images to queue for image scans. */
   clusterVul?: { components: ClusterComponent[]; workloadImages: WorkloadImage[] };
-  /** risk_assessment: findings only (status failed), workload rules (K8S0xx) then cluster rules (RBAC0xx). */
-  riskAssessment?: { results: RuleResult[]; counts: StatusCounts };
+  /**
+   * risk_assessment: findings only (status failed), workload rules (K8S0xx) then cluster rules (RBAC0xx),
+   * one per (object, rule) with its instances (containers, role rules); `instances` counts them all.
+   */
+  riskAssessment?: { results: RiskFinding[]; counts: StatusCounts; instances: number };
   /** benchmark: every CIS control, passed, failed or not_evaluated. */
   benchmark?: { results: RuleResult[]; counts: StatusCounts };
 }
@@ -50,8 +54,11 @@ export function scanCluster(snapshot: ClusterSnapshot, scanTypes: readonly Clust
     result.clusterVul = { components: clusterComponents(snapshot), workloadImages: workloadImages(snapshot) };
   }
   if (types.includes('risk_assessment')) {
-    const results = [...runK8sRules([...workloads, ...snapshot.services]), ...runClusterRules({ snapshot, grants })];
-    result.riskAssessment = { results, counts: counts(results) };
+    const objects = [...workloads, ...snapshot.services];
+    const byRef = new Map(objects.map((o) => [refKey(resourceRef(o)), o]));
+    const located = [...runK8sRules(objects), ...runClusterRules({ snapshot, grants })];
+    const results = groupRiskResults(located, byRef);
+    result.riskAssessment = { results, counts: counts(results), instances: located.length };
   }
   if (types.includes('benchmark')) {
     const results = runBenchmark({ snapshot, grants, workloads, index, cluster, nodeEvidence: evidenceFromApi(snapshot), nodeReports: options.nodeReports ?? [] });

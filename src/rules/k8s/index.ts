@@ -49,18 +49,18 @@ function expandLists(objects: readonly unknown[], depth = 0): K8sObject[] {
 
 /**
  * Cluster scans call this on live objects: failed results only, with
- * `resource` set and no file or lines. List objects are walked. Results
+ * `resource` and the hit's `path` in the object set, and no file or lines. List objects are walked. Results
  * suppressed by the openhss.io/ignore annotation are kept, marked `suppressed`.
  */
-export function runK8sRules(objects: K8sObject[], rules: readonly K8sRule[] = K8S_RULES): RuleResult[] {
-  const results: RuleResult[] = [];
+export function runK8sRules(objects: K8sObject[], rules: readonly K8sRule[] = K8S_RULES): Array<RuleResult & { path: Array<string | number> }> {
+  const results: Array<RuleResult & { path: Array<string | number> }> = [];
   for (const object of expandLists(objects)) {
     const resource = resourceRef(object);
     const suppressions = annotationSuppressions(object);
     for (const rule of rules) {
       const reason = suppressions.get(rule.id.toUpperCase());
       for (const hit of rule.check(object)) {
-        const result: RuleResult = { rule: ruleMeta(rule), status: 'failed', message: hit.message, resource };
+        const result: RuleResult & { path: Array<string | number> } = { rule: ruleMeta(rule), status: 'failed', message: hit.message, resource, path: hit.path };
         if (reason !== undefined) result.suppressed = { reason };
         results.push(result);
       }

@@ -7,9 +7,9 @@ import { parseReference } from '../../sources/registry/index.js';
 import type { VulnDbProvider } from '../../vulndb/provider.js';
 import type { ImageScanService } from '../images/image-scan-service.js';
 import type { ClusterInput, ClusterScanRunner } from './common-task-service.js';
-import { fromRuleResult } from './task-results.js';
+import { demoDbResult, fromRiskFinding, fromRuleResult } from './task-results.js';
 
-function vulResult(f: ClusterVulFinding): TaskResult {
+function vulResult(f: ClusterVulFinding, demo: boolean): TaskResult {
   return {
     category: 'cluster_vul',
     checkId: f.vulId,
@@ -22,7 +22,7 @@ function vulResult(f: ClusterVulFinding): TaskResult {
     endLine: null,
     resource: { kind: f.node ? 'Node' : 'Cluster', namespace: '', name: f.node ?? '' },
     suppressed: null,
-    detail: { component: f.component, version: f.version, fixed_version: f.fixedVersion, aliases: f.aliases, url: f.url, cvss_score: f.cvssScore, official: f.official },
+    detail: { component: f.component, version: f.version, fixed_version: f.fixedVersion, aliases: f.aliases, url: f.url, cvss_score: f.cvssScore, official: f.official, ...(demo ? { demo_db: true } : {}) },
   };
 }
 
@@ -72,12 +72,15 @@ export class ClusterScanRunnerImpl implements ClusterScanRunner {
     const scanned = scanCluster(snapshot, scanTypes, { clusterName: cluster.name, nodeReports });
     const results: TaskResult[] = [];
     if (scanned.clusterVul) {
-      const findings = matchClusterComponents(this.vulnDb.reader(), scanned.clusterVul.components);
-      results.push(...findings.map(vulResult));
+      const reader = this.vulnDb.reader();
+      const meta = reader.meta();
+      const demo = meta.demo === 'true';
+      if (demo) results.push(demoDbResult(meta.built_at ?? null));
+      results.push(...matchClusterComponents(reader, scanned.clusterVul.components).map((f) => vulResult(f, demo)));
       const taskId = await this.queueImageScans(context.projectId, scanned.clusterVul.workloadImages);
       results.push(...scanned.clusterVul.workloadImages.map((w) => imageResult(w, taskId)));
     }
-    for (const r of scanned.riskAssessment?.results ?? []) results.push(fromRuleResult(r, 'risk_assessment'));
+    for (const r of scanned.riskAssessment?.results ?? []) results.push(fromRiskFinding(r));
     for (const r of scanned.benchmark?.results ?? []) results.push(fromRuleResult(r, 'benchmark'));
     return { status: 'success', results };
   }

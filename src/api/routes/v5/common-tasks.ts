@@ -437,6 +437,10 @@ export const commonTaskRoutes =
                 resource_name: Type.String(),
                 suppressed: Type.Boolean(),
                 suppress_reason: Type.String(),
+                instance_num: Type.Integer({
+                  description:
+                    'openhss: how many places the result stands for. A risk_assessment finding is one per object and rule; its detail lists them (instances: [{message, container, container_type, path}]). 1 for other results',
+                }),
                 detail: Type.Record(Type.String(), Type.Unknown()),
               }),
             ),
@@ -450,7 +454,9 @@ export const commonTaskRoutes =
         const { total, results } = await tasks.results(request.params.project_id, request.params.task_id, resultFilterOf(q), pageOf(q));
         return {
           total_num: total,
-          data_list: results.map((r) => ({
+          data_list: results.map((r) => {
+            const detail = JSON.parse(r.detail) as Record<string, unknown>;
+            return {
             resource_id: r.resource_id,
             category: r.category as (typeof RESULT_CATEGORIES)[number],
             check_id: r.check_id,
@@ -466,8 +472,10 @@ export const commonTaskRoutes =
             resource_name: r.resource_name,
             suppressed: r.suppressed === 1,
             suppress_reason: r.suppress_reason,
-            detail: JSON.parse(r.detail) as Record<string, unknown>,
-          })),
+            instance_num: typeof detail.instance_num === 'number' ? detail.instance_num : 1,
+            detail,
+            };
+          }),
         };
       },
     );
