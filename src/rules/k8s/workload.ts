@@ -1,11 +1,15 @@
 import { floatingTagReason, parseImageRef } from '../image-ref.js';
-import { plainSecretReason } from '../secrets.js';
+import { looksLikeSecretValue, plainSecretReason } from '../secrets.js';
 import type { K8sObject } from '../types.js';
 import type { K8sRule } from './rule.js';
 import { allContainers, asArray, asObject, asString, containersOf, describe, podSpecs } from './pod-specs.js';
 import type { K8sHit } from './rule.js';
 
 /** Workload risk checks beyond the Pod Security Standards: hardening, resources, images, secrets, health. */
+
+function plainSecretValueReason(key: string, value: string): string | undefined {
+  return looksLikeSecretValue(value) ? `the content of ${key} contains a credential` : undefined;
+}
 
 /** Kinds that run long-lived pods; probes make no sense for run-to-completion Jobs. */
 function servesTraffic(object: K8sObject): boolean {
@@ -177,5 +181,22 @@ export const WORKLOAD_RULES: readonly K8sRule[] = [
         }
         return hits;
       }),
+  },
+  {
+    id: 'K8S036',
+    title: 'Secret in a ConfigMap',
+    severity: 'high',
+    description: 'ConfigMaps are not meant for confidential data: they are readable by anyone with view rights, never encrypted at rest by the Secret encryption config, and end up in version control with the manifest.',
+    remediation: 'Move the value to a Secret (or an external secret store) and mount or reference it from there.',
+    references: ['https://kubernetes.io/docs/concepts/configuration/configmap/', 'https://kubernetes.io/docs/concepts/security/secrets-good-practices/'],
+    check: (object) => {
+      if (object.kind !== 'ConfigMap') return [];
+      return Object.entries(asObject(object.data) ?? {}).flatMap(([key, value]) => {
+        if (typeof value !== 'string') return [];
+        // Whole files (app.properties, config.yaml) are judged by their content only: their key names a file, not a value.
+        const reason = key.includes('.') ? plainSecretValueReason(key, value) : plainSecretReason(key, value);
+        return reason === undefined ? [] : [{ message: `data key ${key}: ${reason}`, path: ['data', key] }];
+      });
+    },
   },
 ];

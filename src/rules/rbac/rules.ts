@@ -260,6 +260,34 @@ export const USER_CLUSTER_ADMIN: ClusterRule = {
   },
 };
 
+export const TOKEN_REQUEST: ClusterRule = roleRule(
+  {
+    id: 'RBAC014',
+    title: 'Role can request service account tokens',
+    severity: 'high',
+    description: 'create on serviceaccounts/token issues tokens for any service account in scope, and with them every right those accounts hold.',
+    remediation: 'Remove serviceaccounts/token, or narrow it with resourceNames to the service account a tool needs tokens for.',
+    references: [`${GOOD_PRACTICES}#token-request`, 'https://kubernetes.io/docs/reference/kubernetes-api/authentication-resources/token-request-v1/'],
+  },
+  (r) => (inGroup(r, '') && named(r.resources, 'serviceaccounts/token', 'serviceaccounts/*') && verbsOf(r, ['create']).length > 0 ? 'can create service account tokens' : undefined),
+);
+
+export const ADMISSION_WEBHOOKS: ClusterRule = roleRule(
+  {
+    id: 'RBAC015',
+    title: 'Role can change admission webhooks',
+    severity: 'high',
+    description: 'Whoever can create or change validating or mutating webhook configurations can read or rewrite every object sent to the API server, or switch admission controls off.',
+    remediation: 'Keep webhook configuration rights to the cluster administrators and the controllers that install their own webhooks, narrowed with resourceNames.',
+    references: [`${GOOD_PRACTICES}#control-admission-webhooks`, 'https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/'],
+  },
+  (r) => {
+    const kinds = ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings'].filter((k) => named(r.resources, k));
+    const verbs = verbsOf(r, ['create', 'update', 'patch', 'delete']);
+    return inGroup(r, 'admissionregistration.k8s.io') && kinds.length > 0 && verbs.length > 0 ? `can ${verbs.join('/')} ${kinds.join(', ')}` : undefined;
+  },
+);
+
 export const RBAC_RULES: readonly ClusterRule[] = [
   SERVICE_ACCOUNT_CLUSTER_ADMIN,
   WILDCARD_VERBS,
@@ -274,4 +302,6 @@ export const RBAC_RULES: readonly ClusterRule[] = [
   POD_EXEC,
   NODE_PROXY,
   USER_CLUSTER_ADMIN,
+  TOKEN_REQUEST,
+  ADMISSION_WEBHOOKS,
 ];

@@ -74,6 +74,14 @@ const CASES: Record<string, { failing: K8sObject[][]; passing: K8sObject[][] }> 
     failing: [[clusterRoleBinding('ops', 'cluster-admin', [user('alice'), group('ops')])], [roleBinding('shop', 'ops', { kind: 'ClusterRole', name: 'cluster-admin' }, [user('bob')])]],
     passing: [[clusterRoleBinding('cluster-admin', 'cluster-admin', [group('system:masters')], BOOTSTRAP)], [roleBinding('shop', 'ops', { kind: 'ClusterRole', name: 'admin' }, [user('bob')])]],
   },
+  RBAC014: {
+    failing: [[role('ci', 'tokens', [{ apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] }])]],
+    passing: [[role('ci', 'tokens', [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['deployer'], verbs: ['create'] }])], [role('ci', 'sa', [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }])]],
+  },
+  RBAC015: {
+    failing: [[clusterRole('policy', [{ apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], verbs: ['patch'] }])]],
+    passing: [[clusterRole('policy', [{ apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations'], verbs: ['get', 'list', 'watch'] }])]],
+  },
 };
 
 function failuresOf(id: string, objects: K8sObject[]): string[] {
