@@ -126,6 +126,8 @@ async function fill(backend: DialectName, tree: Record<string, unknown>): Promis
           infos: b === 0 ? catalogue.map((v) => ({ vulId: v.vulId, seq: v.seq, title: `Benchmark ${v.vulId}`, description: '', url: '', severity: v.severity as (typeof SEVERITIES)[number], cvssScore: null, cveIds: [v.vulId], kev: v.kev, dataSource: 'bench' })) : [],
           scanned: batchHosts.map((id) => ({ hostSeq: key52(id), matchedState: 'bench', matchGap: null })),
           now,
+          projectId,
+          seen: [...new Set(inserts.map((r) => r.vulSeq))],
         });
         if ((b / BATCH) % 20 === 0) log(`  ${b + batchHosts.length} hosts written`);
       }

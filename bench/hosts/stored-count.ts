@@ -26,7 +26,7 @@ export async function storedCounts(runtime: Runtime, projectId: string, sampleHo
   let hostVulRows = 0;
   let vulIds = 0;
   for (let offset = 0; ; offset += PAGE) {
-    const { total, rows } = await runtime.services.hostVuls.vulnerabilities(projectId, filter, { offset, limit: PAGE });
+    const { total, rows } = await runtime.services.hostVuls.vulnerabilities(projectId, filter, { offset, limit: PAGE }, { hostIds: false });
     vulIds = total;
     for (const r of rows) {
       perVul[r.vulId] = r.hostNum;

@@ -206,6 +206,29 @@ export interface VulHostPostingsTable {
   host_seqs: string | number[];
 }
 
+/** Hosts per vulnerability and state (migration 0017), kept with every change to host_vuls. */
+export interface VulTotalsTable {
+  project_id: string;
+  vul_seq: number;
+  enterprise_project_id: string;
+  asset_value: string;
+  kind: number;
+  severity: string;
+  status: number;
+  host_num: number;
+}
+
+export interface VulSeenTable {
+  project_id: string;
+  vul_seq: number;
+  scan_time: number;
+}
+
+export interface VulTotalsVersionsTable {
+  project_id: string;
+  version: number;
+}
+
 export interface VulScanTasksTable {
   id: string;
   project_id: string;
@@ -631,6 +654,9 @@ export interface DB {
   vul_affects: VulAffectsTable;
   host_vuls: HostVulsTable;
   vul_host_postings: VulHostPostingsTable;
+  vul_totals: VulTotalsTable;
+  vul_seen: VulSeenTable;
+  vul_totals_versions: VulTotalsVersionsTable;
   vul_scan_tasks: VulScanTasksTable;
   vul_scan_task_hosts: VulScanTaskHostsTable;
   vul_scan_throughput: VulScanThroughputTable;

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { withHostsMoved } from './vul-totals.js';
 import type { DB, HostsTable } from '../db/schema.js';
 import type { AssetValue, Host } from '../domain/host.js';
 import { key52 } from '../domain/keys.js';
@@ -54,11 +55,13 @@ export class HostRepository {
 
   /** Re-enrolment of a known machine: new agent id and secret, same host and history. */
   async replaceAgent(hostId: string, agentId: string, agentSecretHash: string, enterpriseProjectId: string, now: number): Promise<void> {
-    await this.db
-      .updateTable('hosts')
-      .set({ agent_id: agentId, agent_secret_hash: agentSecretHash, enterprise_project_id: enterpriseProjectId, last_seen_at: now })
-      .where('id', '=', hostId)
-      .execute();
+    const host = await this.db.selectFrom('hosts').select(['project_id', 'seq', 'enterprise_project_id']).where('id', '=', hostId).executeTakeFirst();
+    if (!host) return;
+    const update = (db: Kysely<DB>) =>
+      db.updateTable('hosts').set({ agent_id: agentId, agent_secret_hash: agentSecretHash, enterprise_project_id: enterpriseProjectId, last_seen_at: now }).where('id', '=', hostId).execute();
+    // A move to another enterprise project takes the host's vulnerability totals with it.
+    if (host.enterprise_project_id === enterpriseProjectId) await update(this.db);
+    else await withHostsMoved(this.db, host.project_id, [Number(host.seq)], update);
   }
 
   async updateIdentity(hostId: string, identity: HostIdentityUpdate, now: number): Promise<void> {
@@ -85,7 +88,10 @@ export class HostRepository {
   }
 
   async setAssetValue(projectId: string, hostIds: string[], assetValue: AssetValue): Promise<number> {
-    const result = await this.db.updateTable('hosts').set({ asset_value: assetValue }).where('project_id', '=', projectId).where('id', 'in', hostIds).executeTakeFirst();
+    // The hosts' vulnerability totals move to the new asset value with them.
+    const result = await withHostsMoved(this.db, projectId, hostIds.map(key52), (db: Kysely<DB>) =>
+      db.updateTable('hosts').set({ asset_value: assetValue }).where('project_id', '=', projectId).where('id', 'in', hostIds).executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows);
   }
 

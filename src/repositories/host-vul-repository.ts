@@ -5,6 +5,7 @@ import type { DB } from '../db/schema.js';
 import type { VulInfo } from '../domain/host-vul.js';
 import { newPostings } from './vul-host-postings.js';
 import { packInserts } from './host-vul-packing.js';
+import { bumpVersion, compactTotals, countRows, rowsOfPairs, SEEN_INSERT, seenUpsert, TOTALS_INSERT, TOTALS_UPSERT, countChanges, totalsHosts, type CountedState, type HostTotalsKey } from './vul-totals.js';
 import { batchChanges, DAY_MS, HOST_COUNT_COLUMNS, HOST_COUNT_SELECT, HOST_DAY_COUNT_ADD, HOST_DAY_COUNT_INSERT } from './host-vul-counts.js';
 
 const CHUNK = 500;
@@ -52,6 +53,10 @@ export interface HostVulWrite {
    */
   scanned: Array<{ hostSeq: number; matchedState: string | null; matchGap?: string | null }>;
   now: number;
+  /** The project of every host in the batch. */
+  projectId: string;
+  /** The vulnerabilities the batch's matched hosts have (their scan_time becomes `now`). */
+  seen: number[];
 }
 
 /** Writes a batch of host vulnerability changes in one transaction, as fast as the database allows. */
@@ -116,6 +121,9 @@ class ThreadedSqliteWriter implements BulkWriter {
 
 /** PostgreSQL: one statement per kind of change, the rows passed as arrays and expanded with unnest. */
 class PostgresBulkWriter implements BulkWriter {
+  /** Affect severities read so far: an affect's key hashes its severity in, so a seq's severity never changes. */
+  private readonly severities = new Map<number, string>();
+
   constructor(private readonly db: Kysely<DB>) {}
 
   async write(b: HostVulWrite): Promise<void> {
@@ -130,6 +138,38 @@ class PostgresBulkWriter implements BulkWriter {
         }
         return text + '}';
       };
+      // The totals are counted from the rows' states before the batch and the hosts' keys (vul-totals.ts).
+      for (const a of b.affects) this.severities.set(a.seq, a.severity);
+      // The hosts are locked (shared) first: a change of their asset value or enterprise project waits for this batch, or this batch for it.
+      const hostSeqs = totalsHosts(b);
+      const hostKeys = new Map<number, HostTotalsKey>();
+      for (let i = 0; i < hostSeqs.length; i += 5_000) {
+        const rows = await tx
+          .selectFrom('hosts')
+          .select(['seq', 'project_id', 'enterprise_project_id', 'asset_value'])
+          .where('seq', 'in', hostSeqs.slice(i, i + 5_000))
+          .orderBy('seq')
+          .forShare()
+          .execute();
+        for (const r of rows) hostKeys.set(Number(r.seq), { projectId: r.project_id, enterpriseProjectId: r.enterprise_project_id, assetValue: r.asset_value });
+      }
+      // What the updated and deleted rows are now, locked until the commit (a user's handling in between waits for this batch).
+      const touched = [...b.updates, ...b.deletes];
+      const before = new Map<string, CountedState>();
+      for (let i = 0; i < touched.length; i += 20_000) {
+        const c = touched.slice(i, i + 20_000);
+        const rows = await sql<{ host_seq: string; vul_seq: string; affect_seq: string; kind: number; status: number }>`select h.host_seq, h.vul_seq, h.affect_seq, h.kind, h.status
+          from host_vuls h join unnest(${ints(c, (x) => x.hostSeq)}::bigint[], ${ints(c, (x) => x.vulSeq)}::bigint[]) as k(host_seq, vul_seq)
+            on h.host_seq = k.host_seq and h.vul_seq = k.vul_seq
+          order by h.host_seq, h.vul_seq for update of h`.execute(tx);
+        for (const r of rows.rows) before.set(`${r.host_seq}:${r.vul_seq}`, { affectSeq: Number(r.affect_seq), kind: r.kind, status: r.status });
+      }
+      const unknown = [...new Set([...b.inserts, ...b.updates].map((r) => r.affectSeq).concat([...before.values()].map((r) => r.affectSeq)))].filter((seq) => !this.severities.has(seq));
+      for (let i = 0; i < unknown.length; i += 5_000) {
+        const rows = await tx.selectFrom('vul_affects').select(['seq', 'severity']).where('seq', 'in', unknown.slice(i, i + 5_000)).execute();
+        for (const r of rows) this.severities.set(Number(r.seq), r.severity);
+      }
+      const deltas = countChanges(b, (seq) => hostKeys.get(seq), (seq) => this.severities.get(seq) ?? '', (h, v) => before.get(`${h}:${v}`));
       if (b.infos.length > 0) {
         const i = b.infos;
         await sql`insert into vul_info (vul_id, seq, title, description, url, severity, cvss_score, cve_ids, kev, data_source, updated_at)
@@ -178,13 +218,32 @@ class PostgresBulkWriter implements BulkWriter {
           from unnest(${col(h, (x) => x.hostSeq)}::bigint[], ${col(h, (x) => x.matchedState)}::text[], ${col(h, (x) => x.matchGap ?? null)}::text[]) as s(host_seq, matched_state, match_gap)
           where hosts.seq = s.host_seq`.execute(tx);
       }
-      const { changed, perHost } = batchChanges(b);
-      if (changed.length > 0) await recountHosts(tx, changed);
+      // Each host's kept counts move by what the batch changed (not recounted from its rows).
+      if (deltas.hosts.size > 0) {
+        const h = [...deltas.hosts].sort((a, b) => a[0] - b[0]);
+        await sql`update hosts set vul_critical_num = vul_critical_num + d.c, vul_high_num = vul_high_num + d.h, vul_medium_num = vul_medium_num + d.m,
+            vul_low_num = vul_low_num + d.l, vul_handled_num = vul_handled_num + d.x, vul_kev_num = vul_kev_num + d.k
+          from unnest(${ints(h, (x) => x[0])}::bigint[], ${ints(h, (x) => x[1][0])}::int[], ${ints(h, (x) => x[1][1])}::int[], ${ints(h, (x) => x[1][2])}::int[],
+            ${ints(h, (x) => x[1][3])}::int[], ${ints(h, (x) => x[1][4])}::int[], ${ints(h, (x) => x[1][5])}::int[]) as d(seq, c, h, m, l, x, k)
+          where hosts.seq = d.seq`.execute(tx);
+      }
+      const { perHost } = batchChanges(b);
       if (perHost.length > 0) {
         await sql`${sql.raw(HOST_DAY_COUNT_INSERT)} select h.project_id, h.enterprise_project_id, ${Math.floor(b.now / DAY_MS)}::bigint, sum(d.added), sum(d.gone)
           from unnest(${col(perHost, (x) => x.hostSeq)}::bigint[], ${col(perHost, (x) => x.added)}::int[], ${col(perHost, (x) => x.gone)}::int[]) as d(host_seq, added, gone)
           join hosts h on h.seq = d.host_seq group by h.project_id, h.enterprise_project_id ${sql.raw(HOST_DAY_COUNT_ADD)}`.execute(tx);
       }
+      // Last, so the rows shared with other writers of the project stay locked only until the commit just after.
+      if (b.seen.length > 0) {
+        await sql`${sql.raw(SEEN_INSERT)} select ${b.projectId}, s, ${b.now}::bigint from unnest(${ints(b.seen, (x) => x)}::bigint[]) as s order by s ${sql.raw(seenUpsert(true))}`.execute(tx);
+      }
+      if (deltas.totals.length > 0) {
+        const d = deltas.totals;
+        await sql`${sql.raw(TOTALS_INSERT)} select * from unnest(${col(d, (x) => x.projectId)}::text[], ${ints(d, (x) => x.vulSeq)}::bigint[], ${col(d, (x) => x.enterpriseProjectId)}::text[],
+            ${col(d, (x) => x.assetValue)}::text[], ${ints(d, (x) => x.kind)}::int[], ${col(d, (x) => x.severity)}::text[], ${ints(d, (x) => x.status)}::int[], ${ints(d, (x) => x.n)}::bigint[])
+          ${sql.raw(TOTALS_UPSERT)}`.execute(tx);
+      }
+      await bumpVersion(tx, [b.projectId]);
     });
   }
 
@@ -243,8 +302,18 @@ export class HostVulRepository {
    */
   async setStatus(projectId: string, pairs: Array<{ hostSeq: number; vulSeq: number }>, status: number, remark: string | null, tied: boolean): Promise<number> {
     let changed = 0;
+    const postgres = this.database.dialect === 'postgres';
+    const sorted = [...pairs].sort((a, b) => a.hostSeq - b.hostSeq || a.vulSeq - b.vulSeq);
+    const chunks: Array<typeof sorted> = [];
+    for (let i = 0; i < sorted.length; i += CHUNK) chunks.push(sorted.slice(i, i + CHUNK));
+    const rowsOf = (chunk: typeof sorted) => sql<boolean>`${rowsOfPairs(chunk)} and h.project_id = ${projectId}`;
     await this.db.transaction().execute(async (tx) => {
-      for (const pair of pairs) {
+      // The rows' counts move from their old status to the new one (vul-totals.ts); on PostgreSQL the rows are locked first, so a scan batch writing them waits or is waited for.
+      for (const chunk of chunks) {
+        if (postgres) await sql`select v.host_seq from host_vuls v where ${rowsOfPairs(chunk)} order by v.host_seq, v.vul_seq for update`.execute(tx);
+        await countRows(tx, -1, rowsOf(chunk));
+      }
+      for (const pair of sorted) {
         const result = await tx
           .updateTable('host_vuls')
           .set((eb) => ({
@@ -258,8 +327,11 @@ export class HostVulRepository {
           .executeTakeFirst();
         changed += Number(result.numUpdatedRows);
       }
+      for (const chunk of chunks) await countRows(tx, 1, rowsOf(chunk));
       // Handling moves findings between open and handled: the hosts' counts follow in the same transaction.
       if (changed > 0) await recountHosts(tx, [...new Set(pairs.map((p) => p.hostSeq))]);
+      await compactTotals(tx, projectId);
+      await bumpVersion(tx, [projectId]);
     });
     return changed;
   }

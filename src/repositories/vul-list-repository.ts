@@ -5,6 +5,11 @@ import { key52 } from '../domain/keys.js';
 import type { AssetValue } from '../domain/host.js';
 import type { VulType } from '../domain/vulnerability.js';
 import { VulHostPostings } from './vul-host-postings.js';
+import { VersionedCache, VulSummaries } from './vul-summaries.js';
+import { rowsOfPairs } from './vul-totals.js';
+
+/** Hosts listed in an aggregated list row's host_id_list at most (its host_num counts them all). */
+export const HOST_ID_LIST_LIMIT = 1000;
 
 export interface VulListFilter {
   type: VulType;
@@ -133,8 +138,17 @@ function hostVulRowOf(r: HostVulSelected): HostVulRow {
 export class VulListRepository {
   private readonly postings: VulHostPostings;
 
+  private readonly summaries: VulSummaries;
+  /** Per filter, the (host, vulnerability) keys of hostVuls in list order, packed in pairs. */
+  private readonly orderedKeys: VersionedCache<Float64Array>;
+  /** Per filter and vulnerability, an aggregated row's host_id_list. */
+  private readonly hostIdLists: VersionedCache<string[]>;
+
   constructor(private readonly db: Kysely<DB>) {
     this.postings = new VulHostPostings(db);
+    this.summaries = new VulSummaries(db);
+    this.orderedKeys = new VersionedCache(db, 64);
+    this.hostIdLists = new VersionedCache(db, 512);
   }
 
   private filtered(projectId: string, filter: VulListFilter) {
@@ -162,7 +176,60 @@ export class VulListRepository {
     return q;
   }
 
-  async vulnerabilities(projectId: string, filter: VulListFilter, page: { offset: number; limit: number }): Promise<{ total: number; rows: VulSummaryRow[] }> {
+  /**
+   * The HSS aggregated list: from the kept totals (vul-summaries.ts) for
+   * every filter the route has; a host name or IP filter (which no total
+   * is kept by) groups the rows. `host_id_list` holds the first
+   * HOST_ID_LIST_LIMIT hosts of each vulnerability in host key order;
+   * `host_num` counts them all, and ListVulHosts pages through them all.
+   */
+  async vulnerabilities(
+    projectId: string,
+    filter: VulListFilter,
+    page: { offset: number; limit: number },
+    options: { hostIds: boolean } = { hostIds: true },
+  ): Promise<{ total: number; rows: VulSummaryRow[] }> {
+    if (filter.hostName || filter.hostIp) return this.vulnerabilitiesFromRows(projectId, filter, page);
+    const all = await this.summaries.list(projectId, filter);
+    const pageRows = all.slice(page.offset, page.offset + page.limit);
+    const seqs = pageRows.map((r) => r.vulSeq);
+    const infos = new Map<number, ReturnType<typeof vulOf>>();
+    if (seqs.length > 0) {
+      const rows = await this.db
+        .selectFrom('vul_info as i')
+        .select(['i.seq', 'i.vul_id', 'i.title', 'i.description', 'i.url', 'i.severity', 'i.cvss_score', 'i.cve_ids', sql.lit('').as('vul_type')])
+        .where('i.seq', 'in', seqs)
+        .execute();
+      for (const r of rows) infos.set(Number(r.seq), vulOf(r));
+    }
+    const scanTimes = await this.summaries.scanTimes(projectId, seqs);
+    const out: VulSummaryRow[] = [];
+    for (const r of pageRows) {
+      const hostIds = options.hostIds
+        ? await this.hostIdLists.get(projectId, JSON.stringify([filter, r.vulSeq]), async () =>
+            (await this.filtered(projectId, { ...filter, vulId: r.vulId }).select('h.id').orderBy('v.host_seq').limit(HOST_ID_LIST_LIMIT).execute()).map((h) => h.id),
+          )
+        : [];
+      out.push({
+        ...infos.get(r.vulSeq)!,
+        vulType: r.linux ? 'linux_vul' : 'app_vul',
+        hostNum: r.hostNum,
+        unhandledHostNum: r.unhandledHostNum,
+        ignoredNum: r.ignoredNum,
+        fixedNum: r.fixedNum,
+        verifyNum: r.verifyNum,
+        important: r.important,
+        common: r.common,
+        test: r.test,
+        scanTime: scanTimes.get(r.vulSeq) ?? 0,
+        hostIds,
+      });
+    }
+    return { total: all.length, rows: out };
+  }
+
+  /** The aggregated list grouped from the rows, for filters no total is kept by. */
+  private async vulnerabilitiesFromRows(projectId: string, filter: VulListFilter, page: { offset: number; limit: number }): Promise<{ total: number; rows: VulSummaryRow[] }> {
     const base = this.filtered(projectId, filter);
     const total = await this.db
       .selectFrom(base.select('v.vul_seq').distinct().as('d'))
@@ -224,24 +291,47 @@ export class VulListRepository {
     };
   }
 
-  /** Host × vulnerability rows: one host's vulnerabilities, or one vulnerability's hosts. */
+  /**
+   * Host × vulnerability rows: one host's vulnerabilities, or one
+   * vulnerability's hosts, by vulnerability id, then host name and id. The
+   * ordered keys of a filter are kept for the project's totals version
+   * (vul-summaries.ts), so a page reads its own rows only; a host name or IP
+   * filter is read from the rows each time. The order follows host names as
+   * of the last change to the project's findings, asset values or
+   * enterprise projects.
+   */
   async hostVuls(projectId: string, filter: VulListFilter & { hostId?: string }, page: { offset: number; limit: number }): Promise<{ total: number; rows: HostVulRow[] }> {
     let base = this.filtered(projectId, filter);
     if (filter.hostId) base = base.where('v.host_seq', '=', key52(filter.hostId));
-    const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const rows = await base
-      .select(HOST_VUL_COLUMNS)
-      .orderBy('i.vul_id')
-      .orderBy('h.host_name')
-      .orderBy('h.id')
-      .offset(page.offset)
-      .limit(page.limit)
+    if (filter.hostName || filter.hostIp) {
+      const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = await base.select(HOST_VUL_COLUMNS).orderBy('i.vul_id').orderBy('h.host_name').orderBy('h.id').offset(page.offset).limit(page.limit).execute();
+      return { total: Number(total.n), rows: rows.map(hostVulRowOf) };
+    }
+    const keys = await this.orderedKeys.get(projectId, JSON.stringify(filter), async () => {
+      const rows = await base.select(['v.host_seq', 'v.vul_seq']).orderBy('i.vul_id').orderBy('h.host_name').orderBy('h.id').execute();
+      const out = new Float64Array(rows.length * 2);
+      rows.forEach((r, i) => {
+        out[2 * i] = Number(r.host_seq);
+        out[2 * i + 1] = Number(r.vul_seq);
+      });
+      return out;
+    });
+    const total = keys.length / 2;
+    const pairs: Array<{ hostSeq: number; vulSeq: number }> = [];
+    for (let i = page.offset; i < Math.min(total, page.offset + page.limit); i++) pairs.push({ hostSeq: keys[2 * i]!, vulSeq: keys[2 * i + 1]! });
+    if (pairs.length === 0) return { total, rows: [] };
+    const rows = await this.filtered(projectId, filter)
+      .where(rowsOfPairs(pairs))
+      .select(['v.host_seq', 'v.vul_seq', ...HOST_VUL_COLUMNS])
       .execute();
+    const byKey = new Map(rows.map((r) => [`${Number(r.host_seq)}:${Number(r.vul_seq)}`, r]));
     return {
-      total: Number(total.n),
-      rows: rows.map((r) => ({
-        ...hostVulRowOf(r),
-      })),
+      total,
+      rows: pairs.flatMap((p) => {
+        const r = byKey.get(`${p.hostSeq}:${p.vulSeq}`);
+        return r ? [hostVulRowOf(r)] : [];
+      }),
     };
   }
 

@@ -171,17 +171,30 @@ export class HostVulMatcher {
       const loaded = new Set(inventories.map((inv) => inv.hostId));
       result.withoutInventory.push(...batch.filter((id) => !skip.has(id) && !loaded.has(id)));
       const states = await this.hostVuls.statesFor(inventories.map((inv) => key52(inv.hostId)));
-      const write: HostVulWrite = { inserts: [], updates: [], deletes: [], affects: [], infos: [], scanned: unchanged.map((id) => ({ hostSeq: key52(id), matchedState: null })), now };
+      const write: HostVulWrite = {
+        inserts: [],
+        updates: [],
+        deletes: [],
+        affects: [],
+        infos: [],
+        scanned: unchanged.map((id) => ({ hostSeq: key52(id), matchedState: null })),
+        now,
+        projectId,
+        seen: [],
+      };
+      const seen = new Set<number>();
       for (const inventory of inventories) {
         const drafts = this.draftsFor(inventory, source, context);
         const hostSeq = key52(inventory.hostId);
         diffHost(hostSeq, drafts, states.get(hostSeq)!, scope, urgentSeqs, context, write, now);
+        for (const vulSeq of drafts.keys()) seen.add(vulSeq);
         const osRow = inventory.rows.find((r) => OS_PACKAGE_TYPES.has(r[0] as string));
         const osPackages = osRow ? [fromRow(osRow)] : [];
         const gap = osMatchGap(inventory.os ? { os: inventory.os, packages: osPackages } : { packages: osPackages }, source, matchers);
         if (gap) result.osNotMatched.set(inventory.hostId, gap);
         write.scanned.push({ hostSeq, matchedState: stateOf(inventory.contentHash), matchGap: gap });
       }
+      write.seen = [...seen];
       // The next batch is matched while this one is written (on PostgreSQL the database does the writing);
       // writes stay in order, so an affect is stored before the rows of later batches that share it.
       await pending;

@@ -40,8 +40,9 @@ export class HostVulService {
     private readonly scans: VulScanService,
   ) {}
 
-  vulnerabilities(projectId: string, filter: VulListFilter, page: { offset: number; limit: number }) {
-    return this.lists.vulnerabilities(projectId, filter, page);
+  /** The aggregated list; without `hostIds`, each row's host_id_list is left empty (for callers that need the counts only). */
+  vulnerabilities(projectId: string, filter: VulListFilter, page: { offset: number; limit: number }, options: { hostIds: boolean } = { hostIds: true }) {
+    return this.lists.vulnerabilities(projectId, filter, page, options);
   }
 
   async hostVulnerabilities(projectId: string, hostId: string, filter: VulListFilter, page: { offset: number; limit: number }) {

@@ -15,6 +15,7 @@ import * as listLatency from './0013_list_latency.js';
 import * as jobExhaustion from './0014_job_exhaustion.js';
 import * as fileStore from './0015_file_store.js';
 import * as k8sNodeReports from './0016_k8s_node_reports.js';
+import * as vulTotals from './0017_vul_totals.js';
 
 /** Forward-only migrations, applied in this order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0014_job_exhaustion': jobExhaustion,
   '0015_file_store': fileStore,
   '0016_k8s_node_reports': k8sNodeReports,
+  '0017_vul_totals': vulTotals,
 };

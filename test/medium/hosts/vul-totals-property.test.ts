@@ -207,6 +207,22 @@ for (const backend of backends) {
           `aggregated row of ${r.vul_id as string} (${where()})`,
         );
       }
+      // Every filter the aggregated list reads from its kept totals: each vulnerability's host_num over the rows the filter keeps.
+      const handledStatus = (s: string) => s === 'vul_status_ignored' || s === 'vul_status_fixed';
+      const filters: Array<[string, (r: RawRow) => boolean]> = [
+        ['asset_value=important', (r) => assetOf.get(r.hostId) === 'important'],
+        ['asset_value=test', (r) => assetOf.get(r.hostId) === 'test'],
+        ['handle_status=unhandled', (r) => !handledStatus(r.status)],
+        ['handle_status=handled', (r) => handledStatus(r.status)],
+        ['status=vul_status_ignored', (r) => r.status === 'vul_status_ignored'],
+        ['severity_level=High', (r) => r.severity === 'High'],
+      ];
+      for (const [query, keep] of filters) {
+        const wanted = new Map<string, number>();
+        for (const r of rows) if (keep(r)) wanted.set(r.vulId, (wanted.get(r.vulId) ?? 0) + 1);
+        const got = await all(`/v5/${pid}/vulnerability/vulnerabilities?type=linux_vul&${query}`);
+        assert.deepEqual(new Map(got.rows.map((r) => [r.vul_id as string, r.host_num as number])), wanted, `aggregated list with ${query} (${where()})`);
+      }
       // Hosts of one vulnerability: the two most widespread and one chosen at random.
       const ids = [...want.perVul.keys()];
       const sample = [...new Set([...[...want.perVul].sort((a, b) => b[1].host_num - a[1].host_num).slice(0, 2).map(([id]) => id), ids[Math.floor(rand() * ids.length)]])].filter(Boolean) as string[];
@@ -316,6 +332,16 @@ for (const backend of backends) {
           await importFeed();
           current = false;
           steps.push(`DB change (${changed} records changed or withdrawn, ${fresh.length} new)`);
+        } else if (x < 0.93) {
+          // Hosts change importance: their findings' totals move with them.
+          const value = (['important', 'common', 'test'] as const)[Math.floor(rand() * 3)]!;
+          const ids = hostIds.filter(() => rand() < 0.15);
+          for (let i = 0; i < ids.length; i += 100) {
+            const res = await t.app.inject({ method: 'PUT', url: `/v5/${pid}/host-management/asset-value`, headers: auth(), payload: { host_id_list: ids.slice(i, i + 100), asset_value: value } });
+            assert.equal(res.statusCode, 200, res.body);
+          }
+          for (const id of ids) assetOf.set(id, value);
+          steps.push(`asset value ${value} on ${ids.length} hosts`);
         } else {
           // Upgrades and downgrades on some hosts, uploaded by their agents.
           const hosts = hostIds.map((_, h) => h).filter(() => rand() < 0.1);
