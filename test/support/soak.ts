@@ -287,6 +287,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (const h of hostList) perHost.add((await api('GET', `/v5/${pid}/vulnerability/host/${h.host_id}?limit=1&type=linux_vul`)).body.total_num);
     if (perHost.size !== 1 || [...perHost][0] === 0) problems.push(`hosts with identical packages have linux vulnerability counts ${JSON.stringify([...perHost])}`);
 
+    // The aggregated list's kept totals (written by killed and surviving workers alike) equal a recount of the rows.
+    for (const type of ['linux_vul', 'app_vul'] as const) {
+      const bit = type === 'linux_vul' ? 1 : 2;
+      const rows = await sql<{ vul_id: string; n: string | number; unhandled: string | number }>`select i.vul_id, count(*) as n, sum(case when v.status not in (1, 4) then 1 else 0 end) as unhandled
+        from host_vuls v join hosts h on h.seq = v.host_seq join vul_info i on i.seq = v.vul_seq
+        where h.project_id = ${pid} and (v.kind & ${bit}) <> 0 group by i.vul_id`.execute(db);
+      const want = new Map(rows.rows.map((r) => [r.vul_id, `${Number(r.n)}/${Number(r.unhandled)}`]));
+      const got = new Map<string, string>();
+      for (let offset = 0; ; offset += 200) {
+        const page = (await api('GET', `/v5/${pid}/vulnerability/vulnerabilities?type=${type}&limit=200&offset=${offset}`)).body.data_list as Array<{ vul_id: string; host_num: number; unhandle_host_num: number }>;
+        for (const r of page) got.set(r.vul_id, `${r.host_num}/${r.unhandle_host_num}`);
+        if (page.length < 200) break;
+      }
+      const wrong = [...new Set([...want.keys(), ...got.keys()])].filter((id) => want.get(id) !== got.get(id));
+      if (wrong.length > 0) problems.push(`${type}: ${wrong.length} vulnerabilities whose listed host_num/unhandled differ from a recount, e.g. ${wrong.slice(0, 3).map((id) => `${id} ${got.get(id) ?? '-'} vs ${want.get(id) ?? '-'}`).join(', ')}`);
+    }
+
     // Exports: each ended; a success names its file.
     const exports = { success: 0, failure: 0 };
     for (const taskId of exportTasks) {
