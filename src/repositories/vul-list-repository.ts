@@ -9,7 +9,7 @@ import { VersionedCache, VulSummaries } from './vul-summaries.js';
 import { rowsOfPairs } from './vul-totals.js';
 
 /** Hosts listed in an aggregated list row's host_id_list at most (its host_num counts them all). */
-export const HOST_ID_LIST_LIMIT = 1000;
+export const HOST_ID_LIST_LIMIT = 100;
 
 export interface VulListFilter {
   type: VulType;
@@ -321,7 +321,13 @@ export class VulListRepository {
     const pairs: Array<{ hostSeq: number; vulSeq: number }> = [];
     for (let i = page.offset; i < Math.min(total, page.offset + page.limit); i++) pairs.push({ hostSeq: keys[2 * i]!, vulSeq: keys[2 * i + 1]! });
     if (pairs.length === 0) return { total, rows: [] };
-    const rows = await this.filtered(projectId, filter)
+    // The page's rows by key (the filter chose the keys): primary-key look-ups, no postings.
+    const rows = await this.db
+      .selectFrom('host_vuls as v')
+      .innerJoin('hosts as h', 'h.seq', 'v.host_seq')
+      .innerJoin('vul_affects as a', 'a.seq', 'v.affect_seq')
+      .innerJoin('vul_info as i', 'i.seq', 'v.vul_seq')
+      .where('h.project_id', '=', projectId)
       .where(rowsOfPairs(pairs))
       .select(['v.host_seq', 'v.vul_seq', ...HOST_VUL_COLUMNS])
       .execute();

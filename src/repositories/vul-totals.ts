@@ -151,9 +151,17 @@ export async function countRows(db: Kysely<any>, sign: 1 | -1, where: RawBuilder
 /** `where` for countRows: the rows of these hosts. */
 export const rowsOfHosts = (hostSeqs: number[]) => sql<boolean>`v.host_seq in (${sql.join(hostSeqs.map((s) => sql.lit(s)))})`;
 
-/** `where` for countRows: these (host, vulnerability) rows. */
-export const rowsOfPairs = (pairs: ReadonlyArray<{ hostSeq: number; vulSeq: number }>) =>
-  sql<boolean>`(v.host_seq, v.vul_seq) in (values ${sql.join(pairs.map((p) => sql`(${sql.lit(p.hostSeq)}, ${sql.lit(p.vulSeq)})`))})`;
+/**
+ * `where` for countRows (or any query of host_vuls aliased `v`): these (host,
+ * vulnerability) rows. The two plain IN lists let the database look the rows
+ * up by primary key (SQLite scans the table for a row-value IN alone).
+ */
+export const rowsOfPairs = (pairs: ReadonlyArray<{ hostSeq: number; vulSeq: number }>) => {
+  const hosts = [...new Set(pairs.map((p) => p.hostSeq))];
+  const vuls = [...new Set(pairs.map((p) => p.vulSeq))];
+  return sql<boolean>`v.host_seq in (${sql.join(hosts.map((s) => sql.lit(s)))}) and v.vul_seq in (${sql.join(vuls.map((s) => sql.lit(s)))})
+    and (v.host_seq, v.vul_seq) in (values ${sql.join(pairs.map((p) => sql`(${sql.lit(p.hostSeq)}, ${sql.lit(p.vulSeq)})`))})`;
+};
 
 export async function bumpVersion(db: Kysely<any>, projectIds: Iterable<string>): Promise<void> {
   for (const projectId of [...new Set(projectIds)].sort()) {

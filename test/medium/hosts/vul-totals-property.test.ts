@@ -16,6 +16,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { HOST_ID_LIST_LIMIT } from '../../../src/repositories/vul-list-repository.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestApp, type TestApp } from '../../support/app.js';
@@ -201,10 +202,13 @@ for (const backend of backends) {
         const w = want.perVul.get(r.vul_id as string);
         assert.ok(w, `${r.vul_id as string} is listed but on no host (${where()})`);
         const hostsNum = r.hosts_num as { important: number; common: number; test: number };
+        // host_id_list: every host up to HOST_ID_LIST_LIMIT, then that many of them (host_num counts them all).
+        const listed = r.host_id_list as string[];
+        const hostsOk = listed.length === Math.min(w.hosts.length, HOST_ID_LIST_LIMIT) && new Set(listed).size === listed.length && listed.every((id) => w.hosts.includes(id));
         assert.deepEqual(
-          { host_num: r.host_num, unhandle_host_num: r.unhandle_host_num, ignored_num: r.ignored_num, fixed_num: r.fixed_num, verify_num: r.verify_num, ...hostsNum, hosts: [...(r.host_id_list as string[])].sort() },
-          { host_num: w.host_num, unhandle_host_num: w.unhandle_host_num, ignored_num: w.ignored_num, fixed_num: w.fixed_num, verify_num: w.verify_num, important: w.important, common: w.common, test: w.test, hosts: [...w.hosts].sort() },
-          `aggregated row of ${r.vul_id as string} (${where()})`,
+          { host_num: r.host_num, unhandle_host_num: r.unhandle_host_num, ignored_num: r.ignored_num, fixed_num: r.fixed_num, verify_num: r.verify_num, ...hostsNum, hostsOk },
+          { host_num: w.host_num, unhandle_host_num: w.unhandle_host_num, ignored_num: w.ignored_num, fixed_num: w.fixed_num, verify_num: w.verify_num, important: w.important, common: w.common, test: w.test, hostsOk: true },
+          `aggregated row of ${r.vul_id as string} (${where()}): ${listed.length} host ids listed of ${w.hosts.length}`,
         );
       }
       // Every filter the aggregated list reads from its kept totals: each vulnerability's host_num over the rows the filter keeps.

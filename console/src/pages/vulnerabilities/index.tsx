@@ -4,7 +4,7 @@ import { App, Button, Dropdown, Empty, Flex, Space, Table, Tag, Tooltip, Typogra
 import { DownOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { listVulnerabilities, vulFacts, OPERATIONS, VUL_TYPES, type Operation, type VulItem } from '../../api/vulnerabilities';
+import { listVulHosts, listVulnerabilities, vulFacts, OPERATIONS, VUL_TYPES, type Operation, type VulItem } from '../../api/vulnerabilities';
 import { useUrlTable } from '../../hooks/useUrlTable';
 import { PageTitle } from '../../components/PageTitle';
 import { FilterSelect, SearchFilter } from '../../components/ListFilters';
@@ -63,7 +63,20 @@ export default function VulnerabilitiesPage() {
       return next;
     });
 
-  function handle(op: Operation, rows: VulItem[]) {
+  /** Every host of a row: host_id_list holds the first ones only on a large fleet (host_num counts them all), the rest are paged from ListVulHosts. */
+  async function allHostsOf(r: VulItem): Promise<VulItem> {
+    if (r.host_id_list.length >= r.host_num) return r;
+    const ids: string[] = [];
+    for (let offset = 0; offset < r.host_num; offset += 200) {
+      const page = await listVulHosts({ type, vul_id: r.vul_id, limit: 200, offset });
+      ids.push(...page.data_list.map((h) => h.host_id));
+      if (page.data_list.length < 200) break;
+    }
+    return { ...r, host_id_list: [...new Set(ids)] };
+  }
+
+  async function handle(op: Operation, selected: VulItem[]) {
+    const rows = await Promise.all(selected.map(allHostsOf));
     const withHosts = rows.filter((r) => r.host_id_list.length > 0);
     if (withHosts.length === 0) return;
     const hostCount = new Set(withHosts.flatMap((r) => r.host_id_list)).size;
@@ -154,7 +167,7 @@ export default function VulnerabilitiesPage() {
       render: (_, v) => (
         <Dropdown
           trigger={['click']}
-          menu={{ items: OPERATIONS.map((op) => ({ key: op, label: t(`op.${op}`) })), onClick: ({ key }) => handle(key as Operation, [v]) }}
+          menu={{ items: OPERATIONS.map((op) => ({ key: op, label: t(`op.${op}`) })), onClick: ({ key }) => void handle(key as Operation, [v]) }}
         >
           <Button size="small" aria-label={t('moreActions', { name: v.vul_name })}>
             {t('handleAction')} <DownOutlined />
@@ -197,7 +210,7 @@ export default function VulnerabilitiesPage() {
         <Space wrap style={{ marginBottom: 12 }} aria-live="polite">
           <Typography.Text>{t('selected', { count: selected.length })}</Typography.Text>
           {OPERATIONS.map((op) => (
-            <Button key={op} onClick={() => handle(op, selected)}>
+            <Button key={op} onClick={() => void handle(op, selected)}>
               {t(`op.${op}`)}
             </Button>
           ))}
