@@ -35,7 +35,7 @@ const probeFree: K8sObject = {
 };
 
 describe('runK8sRules on live objects', () => {
-  it('reports failed results with the resource and no file or lines', () => {
+  it('reports failed results with the resource and the path in the object, and no file or lines', () => {
     const results = runK8sRules([daemonSet]);
     const privileged = results.find((r) => r.rule.id === 'K8S001');
     assert.deepEqual(privileged && { ...privileged, rule: privileged.rule.id }, {
@@ -43,6 +43,7 @@ describe('runK8sRules on live objects', () => {
       status: 'failed',
       message: 'container "agent" is privileged',
       resource: { kind: 'DaemonSet', name: 'node-agent', namespace: 'kube-system' },
+      path: ['spec', 'template', 'spec', 'containers', 0, 'securityContext', 'privileged'],
     });
     assert.ok(results.every((r) => r.file === undefined && r.startLine === undefined && r.status === 'failed'));
   });
