@@ -124,6 +124,18 @@ describe('openhss agent --once --k8s-node --root over kubeadm node file systems'
     assert.equal(result('4.2.1')?.status, 'passed', 'what the flags leave alone comes from the config file');
   });
 
+  it('a manifest that is not valid YAML leaves its flag controls not evaluated, with a warning; its file controls are still decided', async () => {
+    const root = join(base, 'broken-manifest');
+    writeNodeRoot(root, { node: 'cp-9', ip: '10.0.0.9', controlPlane: true, profile: 'kubeadm' });
+    writeFileSync(join(root, 'etc/kubernetes/manifests/kube-apiserver.yaml'), 'apiVersion: v1\nkind: Pod\nspec:\n  containers: [\n');
+    const report = (await collectNodeReport({ root, processes: false }))!;
+    const result = (id: string) => report.results.find((r) => r.id === id);
+    assert.match(report.warnings.join('\n'), /kube-apiserver\.yaml: not valid YAML/);
+    assert.deepEqual([result('1.2.1')?.status, result('1.2.1')?.message], ['not_evaluated', "cannot read kube-apiserver's command line from /etc/kubernetes/manifests/kube-apiserver.yaml (not valid YAML)"]);
+    assert.equal(result('1.1.1')?.status, 'passed');
+    assert.equal(result('1.3.2')?.status, 'failed', 'the other manifests are read as usual');
+  });
+
   it('a directory that is not a node gives a clear error, not a report', async () => {
     const empty = join(base, 'empty');
     writeNodeRoot(join(base, 'unused'), { node: 'x', ip: '10.0.0.1', controlPlane: false, profile: 'kubeadm' });

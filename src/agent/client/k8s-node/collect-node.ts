@@ -134,13 +134,17 @@ export async function collectNodeEvidence(options: NodeCollectOptions): Promise<
 
   // Control-plane static pods, where the kubelet looks for them.
   const manifests = typeof kubeletConfig?.staticPodPath === 'string' ? kubeletConfig.staticPodPath : '/etc/kubernetes/manifests';
+  const unreadable: Partial<Record<NodeComponent, string>> = {};
   for (const [component, group] of STATIC_PODS) {
     const path = `${manifests}/${component}.yaml`;
-    const pod = asObject(parseYaml(await files.text(path), path, warnings)) as K8sObject | undefined;
+    const text = await files.text(path);
+    const pod = asObject(parseYaml(text, path, warnings)) as K8sObject | undefined;
     const running = processes.get(component);
-    if (pod === undefined && running === undefined) continue;
-    flags[component] = parseFlags(running?.args ?? commandLine(pod!, component).slice(1));
+    if (text === undefined && running === undefined) continue;
     groups[group] = await files.factsOf([path]);
+    const command = running?.args ?? (pod === undefined ? [] : commandLine(pod, component).slice(1));
+    flags[component] = parseFlags(command);
+    if (running === undefined && command.length === 0) unreadable[component] = `cannot read ${component}'s command line from ${path}${pod === undefined ? ' (not valid YAML)' : ''}`;
   }
 
   // kube-proxy: its process, or the config its DaemonSet pod mounts from the kube-proxy ConfigMap.
@@ -187,6 +191,7 @@ export async function collectNodeEvidence(options: NodeCollectOptions): Promise<
     node,
     source: 'agent',
     flags,
+    ...(Object.keys(unreadable).length > 0 ? { unreadable } : {}),
     files: groups,
     ...(kubeletConfig !== undefined ? { kubeletConfig } : {}),
     ...(proxyConfig !== undefined ? { proxyConfig } : {}),

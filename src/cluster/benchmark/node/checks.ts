@@ -72,7 +72,9 @@ const onlyFrom =
 function onFlags(component: NodeComponent, test: FlagTest): (e: NodeEvidence) => Verdict | undefined {
   return (e) => {
     const flags = e.flags[component];
-    return flags === undefined ? undefined : test(flags, e);
+    if (flags === undefined) return undefined;
+    const why = e.unreadable?.[component];
+    return why !== undefined ? notSeen(why) : test(flags, e);
   };
 }
 

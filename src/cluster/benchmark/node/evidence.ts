@@ -46,6 +46,8 @@ export interface NodeEvidence {
   source: 'api' | 'agent';
   /** The flags of each component that runs on this node. */
   flags: Partial<Record<NodeComponent, Flags>>;
+  /** Components that run here but whose command line could not be read (a manifest that is not valid YAML), with why. */
+  unreadable?: Partial<Record<NodeComponent, string>>;
   /** The kubelet's config file (--config), parsed; absent when there is none or it was not seen. */
   kubeletConfig?: Record<string, unknown>;
   /** kube-proxy's config file (--config), parsed. */
