@@ -136,6 +136,21 @@ describe('openhss agent --once --k8s-node --root over kubeadm node file systems'
     assert.equal(result('1.3.2')?.status, 'failed', 'the other manifests are read as usual');
   });
 
+  it('kubelet settings left out of the config file take the config file\'s defaults; without a config file, the flags\' defaults', async () => {
+    const root = join(base, 'kubelet-defaults');
+    writeNodeRoot(root, { node: 'worker-7', ip: '10.0.0.7', controlPlane: false, profile: 'kubeadm' });
+    writeFileSync(join(root, 'var/lib/kubelet/config.yaml'), 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n');
+    const withConfig = (await collectNodeReport({ root, processes: false }))!;
+    const status = (report: KubernetesNodeReport, id: string) => [report.results.find((r) => r.id === id)?.status, report.results.find((r) => r.id === id)?.message];
+    assert.deepEqual(status(withConfig, '4.2.1'), ['passed', "neither --anonymous-auth nor authentication.anonymous.enabled in the config file is set: the config file's default, false"]);
+    assert.deepEqual(status(withConfig, '4.2.2'), ['passed', "neither --authorization-mode nor authorization.mode in the config file is set: the config file's default, Webhook"]);
+    rmSync(join(root, 'var/lib/kubelet/config.yaml'));
+    writeFileSync(join(root, 'etc/systemd/system/kubelet.service.d/10-kubeadm.conf'), '[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf\n');
+    const flagsOnly = (await collectNodeReport({ root, processes: false }))!;
+    assert.deepEqual(status(flagsOnly, '4.2.1'), ['failed', "neither --anonymous-auth nor authentication.anonymous.enabled in the config file is set: with no config file the flag's default, true; anonymous requests must be refused"]);
+    assert.equal(status(flagsOnly, '4.2.2')[0], 'failed');
+  });
+
   it('a directory that is not a node gives a clear error, not a report', async () => {
     const empty = join(base, 'empty');
     writeNodeRoot(join(base, 'unused'), { node: 'x', ip: '10.0.0.1', controlPlane: false, profile: 'kubeadm' });

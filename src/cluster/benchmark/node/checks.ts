@@ -133,11 +133,21 @@ function kubeletSetting(e: NodeEvidence, flag: string, path: string): { value: s
   return { value: text, from: path };
 }
 
-function onKubelet(flag: string, path: string, test: (value: string | undefined) => boolean, need: string): (e: NodeEvidence) => Verdict | undefined {
+/**
+ * `defaults`: the value when neither the flag nor the config file sets it,
+ * [with a config file (the v1beta1 defaults), with flags only]. Absent: the
+ * control asks for an explicit setting, as kube-bench does.
+ */
+function onKubelet(flag: string, path: string, test: (value: string | undefined) => boolean, need: string, defaults?: [string, string]): (e: NodeEvidence) => Verdict | undefined {
   return (e) => {
     if (e.flags.kubelet === undefined) return undefined;
-    const { value, from } = kubeletSetting(e, flag, path);
-    const shown = value === undefined ? `neither ${flag} nor ${path} in the config file is set` : `${from} is ${value}`;
+    const setting = kubeletSetting(e, flag, path);
+    let { value } = setting;
+    let shown = value === undefined ? `neither ${flag} nor ${path} in the config file is set` : `${setting.from} is ${value}`;
+    if (value === undefined && defaults !== undefined) {
+      value = e.kubeletConfig !== undefined ? defaults[0] : defaults[1];
+      shown += e.kubeletConfig !== undefined ? `: the config file's default, ${value}` : `: with no config file the flag's default, ${value}`;
+    }
     return test(value) ? passed(shown) : failed(`${shown}; ${need}`);
   };
 }
@@ -312,8 +322,8 @@ export const NODE_CHECKS: readonly NodeCheck[] = [
   ...workerFileControls(5, 'kubelet-kubeconfig', 'kubelet kubeconfig file', ['Ensure that the --kubeconfig kubelet.conf file permissions are set to 600 or more restrictive', 'Ensure that the --kubeconfig kubelet.conf file ownership is set to root:root']),
   ...workerFileControls(7, 'client-ca', 'client certificate authorities file', ['Ensure that the certificate authorities file permissions are set to 600 or more restrictive', 'Ensure that the client certificate authorities file ownership is set to root:root']),
   ...workerFileControls(9, 'kubelet-config', 'kubelet config file', ['If the kubelet config.yaml configuration file is being used validate permissions set to 600 or more restrictive', 'If the kubelet config.yaml configuration file is being used validate file ownership is set to root:root']),
-  { id: '4.2.1', title: 'Ensure that the --anonymous-auth argument is set to false', section: 'Kubelet', evaluate: onKubelet('--anonymous-auth', 'authentication.anonymous.enabled', (v) => v === 'false', 'anonymous requests must be refused') },
-  { id: '4.2.2', title: 'Ensure that the --authorization-mode argument is not set to AlwaysAllow', section: 'Kubelet', evaluate: onKubelet('--authorization-mode', 'authorization.mode', (v) => v !== undefined && !listOf(v).includes('AlwaysAllow'), 'use Webhook, not AlwaysAllow (the default)') },
+  { id: '4.2.1', title: 'Ensure that the --anonymous-auth argument is set to false', section: 'Kubelet', evaluate: onKubelet('--anonymous-auth', 'authentication.anonymous.enabled', (v) => v === 'false', 'anonymous requests must be refused', ['false', 'true']) },
+  { id: '4.2.2', title: 'Ensure that the --authorization-mode argument is not set to AlwaysAllow', section: 'Kubelet', evaluate: onKubelet('--authorization-mode', 'authorization.mode', (v) => v !== undefined && !listOf(v).includes('AlwaysAllow'), 'use Webhook', ['Webhook', 'AlwaysAllow']) },
   { id: '4.2.3', title: 'Ensure that the --client-ca-file argument is set as appropriate', section: 'Kubelet', evaluate: onKubelet('--client-ca-file', 'authentication.x509.clientCAFile', (v) => v !== undefined && v !== '', 'set a client CA file') },
   { id: '4.2.4', title: 'Verify that the --read-only-port argument is set to 0', section: 'Kubelet', evaluate: onKubelet('--read-only-port', 'readOnlyPort', (v) => v === undefined || v === '0', 'set it to 0') },
   {
