@@ -48,9 +48,25 @@ export function ref(object: K8sObject): ResourceRef {
   return r;
 }
 
+const RULE_FIELDS = ['verbs', 'apiGroups', 'resources', 'resourceNames', 'nonResourceURLs'] as const;
+
+/**
+ * A role's rules, each field kept only as a list of strings: manifests in
+ * files are not validated by an API server. An entry that is not a map
+ * becomes an empty rule (it grants nothing), so indexes match the role's.
+ */
 export function rulesOf(role: K8sObject | undefined): PolicyRule[] {
   const rules = role?.rules;
-  return Array.isArray(rules) ? (rules.filter((r) => r !== null && typeof r === 'object') as PolicyRule[]) : [];
+  if (!Array.isArray(rules)) return [];
+  return rules.map((r: unknown) => {
+    const rule: PolicyRule = {};
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) return rule;
+    for (const field of RULE_FIELDS) {
+      const value = (r as Record<string, unknown>)[field];
+      if (Array.isArray(value)) rule[field] = value.filter((v): v is string => typeof v === 'string');
+    }
+    return rule;
+  });
 }
 
 /**

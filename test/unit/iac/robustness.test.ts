@@ -49,3 +49,25 @@ describe('robustness', () => {
     }), { numRuns: 500 });
   });
 });
+
+describe('robustness of the RBAC rules on manifest files', () => {
+  const policyRule = fc.record({ verbs: fc.oneof(anyValue, fc.array(fc.oneof(fc.constantFrom('*', 'get', 'bind', 'escalate', 'impersonate', 'create'), anyValue))), apiGroups: anyValue, resources: fc.oneof(anyValue, fc.array(fc.constantFrom('*', 'secrets', 'pods/exec', 'nodes/proxy', 'roles', 'users'))), resourceNames: anyValue }, { requiredKeys: [] });
+  const rbacObject = fc.record(
+    {
+      kind: fc.constantFrom('Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ServiceAccount'),
+      metadata: fc.oneof(anyValue, fc.record({ name: anyValue, namespace: anyValue, labels: anyValue }, { requiredKeys: [] })),
+      rules: fc.oneof(anyValue, fc.array(fc.oneof(policyRule, anyValue), { maxLength: 3 })),
+      roleRef: fc.oneof(anyValue, fc.record({ kind: fc.constantFrom('Role', 'ClusterRole'), name: fc.oneof(fc.constant('cluster-admin'), anyValue) })),
+      subjects: fc.oneof(anyValue, fc.array(fc.oneof(anyValue, fc.record({ kind: fc.constantFrom('User', 'Group', 'ServiceAccount'), name: anyValue, namespace: anyValue })), { maxLength: 3 })),
+      automountServiceAccountToken: anyValue,
+    },
+    { requiredKeys: ['kind'] },
+  );
+  it('malformed roles, bindings and service accounts are scanned, never an internal error', () => {
+    fc.assert(fc.property(fc.array(rbacObject, { minLength: 1, maxLength: 4 }), (objects) => {
+      const content = objects.map((o) => stringify(o)).join('---\n');
+      const scanned = scanIacFile({ name: 'rbac.yaml', type: 'k8s_yaml', content });
+      if (scanned.status === 'failed') assert.doesNotMatch(scanned.reason, /internal error/);
+    }), { numRuns: 400 });
+  });
+});
