@@ -1,6 +1,7 @@
 import type { RuleMeta } from '../../rules/types.js';
 import { cisMeta, type BenchmarkContext, type BenchmarkControl, type ControlOutcome } from './control.js';
-import { NODE_CHECKS, type NodeCheck } from './node/checks.js';
+import { NODE_CHECKS, type NodeCheck, type Verdict } from './node/checks.js';
+import type { NodeEvidence } from './node/evidence.js';
 
 const REMEDIATION: Record<string, string> = {
   'Control Plane Node Configuration Files': 'On each control-plane node, chmod/chown the file as the control says (kubeadm: files under /etc/kubernetes and /var/lib/etcd).',
@@ -21,6 +22,27 @@ function severityOf(check: NodeCheck): RuleMeta['severity'] {
   return check.section.endsWith('Files') ? 'medium' : 'high';
 }
 
+interface NodeIndex {
+  /** Per node, its agent's verdicts by control id. */
+  reports: Map<string, Map<string, Verdict>>;
+  evidence: Map<string, NodeEvidence>;
+  nodes: string[];
+}
+
+/** Built once per benchmark run: every node control reads it. */
+const INDEXES = new WeakMap<BenchmarkContext, NodeIndex>();
+
+function indexOf(context: BenchmarkContext): NodeIndex {
+  let index = INDEXES.get(context);
+  if (index === undefined) {
+    const reports = new Map(context.nodeReports.map((r) => [r.node, new Map(r.results.map((v) => [v.id, v]))]));
+    const evidence = new Map(context.nodeEvidence.map((e) => [e.node, e]));
+    index = { reports, evidence, nodes: [...new Set([...reports.keys(), ...evidence.keys()])].sort() };
+    INDEXES.set(context, index);
+  }
+  return index;
+}
+
 /**
  * A control decided on nodes. Per node, what the node's agent reported
  * wins; without a report, the API's view of the node (the static pods'
@@ -32,13 +54,11 @@ export function nodeControl(check: NodeCheck): BenchmarkControl {
     ...cisMeta(check.id, check.title, severityOf(check), `${check.section}: ${check.title}.`, REMEDIATION[check.section] ?? 'Audit it on the node.'),
     evaluate(context: BenchmarkContext): ControlOutcome[] {
       if (check.manual !== undefined) return [{ status: 'not_evaluated', message: `manual in the CIS benchmark: ${check.manual}`, resource: context.cluster }];
-      const reports = new Map(context.nodeReports.map((r) => [r.node, r]));
-      const evidence = new Map(context.nodeEvidence.map((e) => [e.node, e]));
-      const nodes = [...new Set([...reports.keys(), ...evidence.keys()])].sort();
+      const { reports, evidence, nodes } = indexOf(context);
       const outcomes: ControlOutcome[] = [];
       for (const node of nodes) {
         const report = reports.get(node);
-        const verdict = report !== undefined ? report.results.find((r) => r.id === check.id) : check.evaluate?.(evidence.get(node)!);
+        const verdict = report !== undefined ? report.get(check.id) : check.evaluate?.(evidence.get(node)!);
         if (verdict !== undefined) outcomes.push({ status: verdict.status, message: verdict.message, resource: { kind: 'Node', name: node } });
       }
       if (outcomes.length > 0) return outcomes;
