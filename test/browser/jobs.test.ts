@@ -222,6 +222,18 @@ describe('the jobs page in Chromium: IaC upload and scan, findings by resource a
     await page.getByTestId('job-resources').locator('tr', { hasText: 'shop-prod' }).getByText('Succeeded').waitFor();
     const ruleGroups = await server.api<{ total_num: number }>('GET', `/v5/${pid()}/common/tasks/${clusterTask}/result-groups?group_by=resource&limit=10`);
     await page.getByTestId('object-groups').getByText(`${ruleGroups.body.total_num} in all`).waitFor();
+    // A risk finding is one per workload and rule; expanding it lists where it failed (kube-proxy mounts two host paths).
+    await page.goto(`${server.baseUrl}/jobs/${clusterTask}?view=rule&rule_category=risk_assessment&rule_limit=200`);
+    const riskRules = page.getByTestId('rule-groups');
+    await riskRules.locator('tr[data-row-key="risk_assessment|K8S004"]').getByRole('button', { name: /expand/i }).click();
+    const k8s004 = page.getByRole('region', { name: 'Results of rule K8S004' });
+    const proxyRow = k8s004.locator('tr.ant-table-row', { hasText: 'DaemonSet kube-system/kube-proxy' });
+    await proxyRow.getByText(/^2 instances: /).waitFor();
+    await proxyRow.getByRole('button', { name: /expand/i }).click();
+    const where = k8s004.getByRole('region', { name: 'Where: 2 instances' });
+    await where.getByText('spec.template.spec.volumes[1].hostPath').waitFor();
+    await where.getByText('spec.template.spec.volumes[2].hostPath').waitFor();
+    await expectNoSeriousA11y(page, 'a risk finding with its instances');
 
     await page.goto(`${server.baseUrl}/jobs/clusters`);
     await page.getByRole('button', { name: 'Delete shop-prod' }).click();

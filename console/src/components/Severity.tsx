@@ -1,7 +1,7 @@
 import { Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 
-const COLORS: Record<string, string> = { critical: '#a8071a', high: '#d4380d', medium: '#ad6800', low: '#1f5fbf', none: '#595959' };
+const COLORS: Record<string, string> = { critical: '#a8071a', high: '#d4380d', medium: '#a36200', low: '#1f5fbf', none: '#595959' };
 
 /** A severity word (HSS: Critical/High/Medium/Low, any case) as a coloured tag, in the UI language. */
 export function SeverityTag({ value }: { value: string | null | undefined }) {

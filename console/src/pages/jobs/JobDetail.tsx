@@ -15,6 +15,7 @@ import { formatTime } from '../../components/format';
 import { useUrlTable } from '../../hooks/useUrlTable';
 import {
   findJob,
+  instancesOf,
   jobsKey,
   listJobResources,
   listJobResults,
@@ -77,6 +78,33 @@ function useObjectName() {
     o.kind || o.name ? [o.kind, o.namespace ? `${o.namespace}/${o.name}` : o.name].filter(Boolean).join(' ') : taskType === 'cluster_scan' ? t('detail.clusterWide') : t('detail.wholeFile');
 }
 
+/** Where a grouped finding failed: its instances (containers, role rules), shown when its row is expanded. */
+function Instances({ result }: { result: JobResult }) {
+  const { t } = useTranslation('jobs');
+  const instances = instancesOf(result);
+  return (
+    <section aria-label={t('detail.instances', { count: instances.length })}>
+      <Typography.Text strong>{t('detail.instances', { count: instances.length })}</Typography.Text>
+      <ul style={{ margin: '4px 0 0', paddingInlineStart: 20 }}>
+        {instances.map((i, n) => (
+          <li key={n}>
+            {i.container ? <Tag>{t('detail.instanceContainer', { type: i.container_type ?? 'container', name: i.container })}</Tag> : null}
+            {i.message}
+            {i.path ? (
+              <>
+                {' '}
+                <Typography.Text code type="secondary">
+                  {i.path}
+                </Typography.Text>
+              </>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 /** The results of one group (a rule, or an object), paged. */
 function GroupResults({ taskId, taskType, filter, label }: { taskId: string; taskType: TaskType; filter: ResultFilter; label: string }) {
   const { t } = useTranslation('jobs');
@@ -108,6 +136,7 @@ function GroupResults({ taskId, taskType, filter, label }: { taskId: string; tas
         rowKey={(r) => `${r.resource_id}|${r.check_id}|${r.resource_kind}|${r.resource_namespace}|${r.resource_name}|${r.start_line}|${r.message}`}
         columns={columns}
         dataSource={results.data?.data_list}
+        expandable={results.data?.data_list.some((r) => instancesOf(r).length > 0) ? { rowExpandable: (r) => instancesOf(r).length > 0, expandedRowRender: (r) => <Instances result={r} /> } : undefined}
         loading={results.isFetching && !results.data}
         locale={emptyText(t('detail.noResults'))}
         pagination={{

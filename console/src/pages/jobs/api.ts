@@ -113,7 +113,22 @@ export interface JobResult {
   resource_name: string;
   suppressed: boolean;
   suppress_reason: string;
+  /** How many places the result stands for: a risk finding is one per object and rule, its places in detail.instances. */
+  instance_num?: number;
   detail: Record<string, unknown>;
+}
+
+/** One place a grouped risk finding failed (detail.instances). */
+export interface ResultInstance {
+  message: string;
+  container?: string;
+  container_type?: string;
+  path?: string;
+}
+
+export function instancesOf(r: JobResult): ResultInstance[] {
+  const list = r.detail.instances;
+  return Array.isArray(list) ? (list as ResultInstance[]) : [];
 }
 
 export const listJobResults = (taskId: string, filter: ResultFilter, page: Query) =>

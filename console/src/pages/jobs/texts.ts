@@ -89,6 +89,9 @@ const en = {
     wholeFile: '(whole file)',
     clusterWide: '(cluster)',
     suppressedBy: 'Suppressed: {{reason}}',
+    instances_one: 'Where: {{count}} instance',
+    instances_other: 'Where: {{count}} instances',
+    instanceContainer: '{{type}} {{name}}',
   },
   clusterScan: {
     title: 'New cluster scan',
@@ -244,6 +247,9 @@ const zh: Texts = {
     wholeFile: '（整个文件）',
     clusterWide: '（集群）',
     suppressedBy: '已抑制：{{reason}}',
+    instances_one: '位置：{{count}} 处',
+    instances_other: '位置：{{count}} 处',
+    instanceContainer: '{{type}} {{name}}',
   },
   clusterScan: {
     title: '新建集群扫描',
