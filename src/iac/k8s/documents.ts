@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, Parser, type Document, type Node } from 'yaml';
 import type { K8sObject } from '../../rules/types.js';
 import { mergeSuppressions, parseIgnoreComment, type Suppressions } from '../../rules/suppressions.js';
 import { IacParseError, looksBinary } from '../text.js';
@@ -125,12 +125,18 @@ function ignoreComments(content: string): CommentAt[] {
   return out;
 }
 
-export function parseK8sYaml(content: string): YamlResource[] {
+/**
+ * The objects of a manifest file, document by document: each document's
+ * syntax tree is built only when the previous one has been handed out, so a
+ * caller that drops a resource lets its tree go (a 2 MiB bundle is never held
+ * as one tree).
+ */
+export function* k8sYamlResources(content: string): Generator<YamlResource> {
   if (looksBinary(content)) throw new IacParseError('not a text file (binary content)');
   const lineCounter = new LineCounter();
   // Duplicate keys are checked by duplicateKey() below: the library's own check is quadratic in the size of a map.
-  const docs = parseAllDocuments(content, { lineCounter, prettyErrors: true, uniqueKeys: false, merge: true });
-  if (!Array.isArray(docs)) return [];
+  const composer = new Composer({ uniqueKeys: false, merge: true });
+  const docs = composer.compose(new Parser(lineCounter.addNewLine).parse(content));
   const comments = ignoreComments(content);
   const lineOf = (offset: number) => lineCounter.linePos(offset).line;
   /** Lines of a span, ignoring the trailing newlines and indentation a block value's range includes. */
@@ -140,13 +146,14 @@ export function parseK8sYaml(content: string): YamlResource[] {
     return { startLine: lineOf(span.start), endLine: lineOf(Math.max(span.start, end - 1)) };
   };
 
-  const resources: YamlResource[] = [];
   let regionStart = 0;
-  docs.forEach((doc, docIndex) => {
+  let docIndex = -1;
+  for (const doc of docs) {
+    docIndex++;
     const error = doc.errors[0];
     if (error !== undefined) {
-      const pos = error.linePos?.[0];
-      const where = pos === undefined ? '' : `line ${pos.line}, column ${pos.col}: `;
+      const pos = lineCounter.linePos(error.pos[0]);
+      const where = `line ${pos.line}, column ${pos.col}: `;
       throw new IacParseError(`YAML syntax error in document ${docIndex + 1}: ${where}${error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? ''}`);
     }
     const duplicate = duplicateKey(doc.contents);
@@ -163,7 +170,7 @@ export function parseK8sYaml(content: string): YamlResource[] {
     } catch (e) {
       throw new IacParseError(`YAML document ${docIndex + 1}: ${(e as Error).message}`);
     }
-    if (!isObject(value)) return;
+    if (!isObject(value)) continue;
     const docSpan = nodeSpan(doc.contents) ?? { start: doc.range[0], end: doc.range[1] };
     const docComments = comments.filter((c) => c.line >= region.start && c.line <= region.end);
 
@@ -175,19 +182,22 @@ export function parseK8sYaml(content: string): YamlResource[] {
     });
 
     if (!isListKind(value)) {
-      if (typeof value.kind === 'string') resources.push(make(value, [], docComments));
-      return;
+      if (typeof value.kind === 'string') yield make(value, [], docComments);
+      continue;
     }
     // In a List, a comment inside an item, or just above it, is that item's; comments before the items are everyone's.
     const items = (value.items as unknown[]).map((item, i) => ({ item, i, lines: toLines(spanAt(doc, ['items', i]) ?? docSpan) }));
     const itemsKeyLine = toLines(spanAt(doc, ['items']) ?? docSpan).startLine;
     const shared = docComments.filter((c) => c.line < itemsKeyLine || items.every((it) => c.line > it.lines.endLine));
-    items.forEach(({ item, i, lines }, n) => {
-      if (!isObject(item) || typeof item.kind !== 'string') return;
+    for (const [n, { item, i, lines }] of items.entries()) {
+      if (!isObject(item) || typeof item.kind !== 'string') continue;
       const previousEnd = n === 0 ? itemsKeyLine : (items[n - 1]?.lines.endLine ?? itemsKeyLine);
       const own = docComments.filter((c) => c.line > previousEnd && c.line <= lines.endLine);
-      resources.push(make(item, ['items', i], [...own, ...shared]));
-    });
-  });
-  return resources;
+      yield make(item, ['items', i], [...own, ...shared]);
+    }
+  }
+}
+
+export function parseK8sYaml(content: string): YamlResource[] {
+  return [...k8sYamlResources(content)];
 }

@@ -1,9 +1,9 @@
 import { annotationSuppressions } from '../../rules/k8s/annotations.js';
 import { K8S_RULES, resourceRef, ruleMeta, type K8sRule } from '../../rules/k8s/index.js';
-import { RBAC_RULES, runRbacRules, type RbacRule } from '../../rules/rbac/index.js';
+import { isRbacKind, RBAC_RULES, runRbacRules, type RbacRule } from '../../rules/rbac/index.js';
 import { mergeSuppressions } from '../../rules/suppressions.js';
 import type { RuleResult } from '../../rules/types.js';
-import { parseK8sYaml } from './documents.js';
+import { k8sYamlResources } from './documents.js';
 
 /**
  * Runs the Kubernetes rules over each object of a manifest file, and the RBAC
@@ -11,13 +11,12 @@ import { parseK8sYaml } from './documents.js';
  * results with file, lines and resource.
  */
 export function scanK8sYaml(file: string, content: string, rules: readonly K8sRule[] = K8S_RULES, rbacRules: readonly RbacRule[] = RBAC_RULES): RuleResult[] {
-  const resources = parseK8sYaml(content).map((resource) => ({
-    ...resource,
-    ref: resourceRef(resource.object),
-    suppressions: mergeSuppressions(resource.suppressions, annotationSuppressions(resource.object)),
-  }));
   const results: RuleResult[] = [];
-  for (const resource of resources) {
+  // Only the RBAC objects are kept for the rules that look at several at once; the others' syntax trees are let go.
+  const resources = [];
+  for (const parsed of k8sYamlResources(content)) {
+    const resource = { ...parsed, ref: resourceRef(parsed.object), suppressions: mergeSuppressions(parsed.suppressions, annotationSuppressions(parsed.object)) };
+    if (isRbacKind(resource.object.kind)) resources.push(resource);
     for (const rule of rules) {
       const reason = resource.suppressions.get(rule.id.toUpperCase());
       for (const hit of rule.check(resource.object)) {

@@ -14,11 +14,15 @@ const BUCKETS: Record<string, keyof RbacObjects> = {
   ServiceAccount: 'serviceaccounts',
 };
 
+export function isRbacKind(kind: unknown): boolean {
+  return typeof kind === 'string' && Object.hasOwn(BUCKETS, kind);
+}
+
 /** The RBAC objects among `objects` (say, those of one manifest file), by kind. */
 export function rbacObjects(objects: readonly K8sObject[]): RbacObjects {
   const out: RbacObjects = { roles: [], clusterroles: [], rolebindings: [], clusterrolebindings: [], serviceaccounts: [] };
   for (const object of objects) {
-    const bucket = typeof object.kind === 'string' ? BUCKETS[object.kind] : undefined;
+    const bucket = isRbacKind(object.kind) ? BUCKETS[object.kind as string] : undefined;
     if (bucket !== undefined) out[bucket].push(object);
   }
   return out;
