@@ -117,6 +117,7 @@ interface CommentAt {
 
 function ignoreComments(content: string): CommentAt[] {
   const out: CommentAt[] = [];
+  if (!/openhss:ignore/i.test(content)) return out;
   content.split(/\r?\n/).forEach((text, index) => {
     const hash = /(?:^|\s)#(.*)$/.exec(text);
     const parsed = hash === null ? undefined : parseIgnoreComment(hash[1] ?? '');
