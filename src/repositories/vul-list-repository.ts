@@ -205,11 +205,7 @@ export class VulListRepository {
     const scanTimes = await this.summaries.scanTimes(projectId, seqs);
     const out: VulSummaryRow[] = [];
     for (const r of pageRows) {
-      const hostIds = options.hostIds
-        ? await this.hostIdLists.get(projectId, JSON.stringify([filter, r.vulSeq]), async () =>
-            (await this.filtered(projectId, { ...filter, vulId: r.vulId }).select('h.id').orderBy('v.host_seq').limit(HOST_ID_LIST_LIMIT).execute()).map((h) => h.id),
-          )
-        : [];
+      const hostIds = options.hostIds ? await this.hostIdLists.get(projectId, JSON.stringify([filter, r.vulSeq]), () => this.firstHostIds(projectId, filter, r.vulSeq)) : [];
       out.push({
         ...infos.get(r.vulSeq)!,
         vulType: r.linux ? 'linux_vul' : 'app_vul',
@@ -226,6 +222,31 @@ export class VulListRepository {
       });
     }
     return { total: all.length, rows: out };
+  }
+
+  /**
+   * The first HOST_ID_LIST_LIMIT hosts (in key order) that have the
+   * vulnerability under the filter: its postings' hosts, sorted, checked a
+   * chunk at a time by primary key until enough are found (a vulnerability on
+   * 20,000 hosts costs a few look-ups, not a join over all of them).
+   */
+  private async firstHostIds(projectId: string, filter: VulListFilter, vulSeq: number): Promise<string[]> {
+    const postings = await this.db.selectFrom('vul_host_postings').select('host_seqs').where('vul_seq', '=', vulSeq).execute();
+    const seqs = new Set<number>();
+    for (const p of postings) for (const h of typeof p.host_seqs === 'string' ? (JSON.parse(p.host_seqs) as number[]) : p.host_seqs) seqs.add(Number(h));
+    const sorted = [...seqs].sort((a, b) => a - b);
+    const { vulId: _vulId, ...rest } = filter;
+    const out: string[] = [];
+    for (let i = 0; i < sorted.length && out.length < HOST_ID_LIST_LIMIT; i += 256) {
+      const rows = await this.filtered(projectId, rest)
+        .where('v.vul_seq', '=', vulSeq)
+        .where('v.host_seq', 'in', sorted.slice(i, i + 256))
+        .select('h.id')
+        .orderBy('v.host_seq')
+        .execute();
+      out.push(...rows.map((r) => r.id));
+    }
+    return out.slice(0, HOST_ID_LIST_LIMIT);
   }
 
   /** The aggregated list grouped from the rows, for filters no total is kept by. */
@@ -321,17 +342,17 @@ export class VulListRepository {
     const pairs: Array<{ hostSeq: number; vulSeq: number }> = [];
     for (let i = page.offset; i < Math.min(total, page.offset + page.limit); i++) pairs.push({ hostSeq: keys[2 * i]!, vulSeq: keys[2 * i + 1]! });
     if (pairs.length === 0) return { total, rows: [] };
-    // The page's rows by key (the filter chose the keys): primary-key look-ups, no postings.
+    // The page's rows by key (the filter chose the keys): primary-key look-ups, no postings. The project is
+    // checked here, not in SQL, where it would tempt the planner to walk the project's hosts first.
     const rows = await this.db
       .selectFrom('host_vuls as v')
       .innerJoin('hosts as h', 'h.seq', 'v.host_seq')
       .innerJoin('vul_affects as a', 'a.seq', 'v.affect_seq')
       .innerJoin('vul_info as i', 'i.seq', 'v.vul_seq')
-      .where('h.project_id', '=', projectId)
       .where(rowsOfPairs(pairs))
-      .select(['v.host_seq', 'v.vul_seq', ...HOST_VUL_COLUMNS])
+      .select(['v.host_seq', 'v.vul_seq', 'h.project_id', ...HOST_VUL_COLUMNS])
       .execute();
-    const byKey = new Map(rows.map((r) => [`${Number(r.host_seq)}:${Number(r.vul_seq)}`, r]));
+    const byKey = new Map(rows.filter((r) => r.project_id === projectId).map((r) => [`${Number(r.host_seq)}:${Number(r.vul_seq)}`, r]));
     return {
       total,
       rows: pairs.flatMap((p) => {

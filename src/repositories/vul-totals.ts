@@ -71,29 +71,53 @@ const HANDLED_FIXED = statusCode('vul_status_fixed');
  * are left out). What HOST_COUNT_SELECT would recount, counted from the
  * changes instead of the host's rows.
  */
+/** The rows of hosts with one key (countChanges): per vulnerability, (kind, severity index, status) packed in one number → host count. */
+interface HostGroup {
+  key: HostTotalsKey;
+  byVul: Map<number, Map<number, number>>;
+}
+
 export function countChanges(
   c: TotalsChanges,
   hostOf: (hostSeq: number) => HostTotalsKey | undefined,
   severityOf: (affectSeq: number) => string,
   before: (hostSeq: number, vulSeq: number) => CountedState | undefined,
 ): { totals: TotalsDelta[]; hosts: Map<number, HostCountDelta> } {
-  const sums = new Map<string, TotalsDelta>();
-  const hosts = new Map<number, HostCountDelta>();
+  // Millions of rows a fleet scan: per row only numeric map look-ups. Hosts with the same key share one group;
+  // within it, per vulnerability, a small number stands for (kind, severity, status).
+  const groups = new Map<string, HostGroup>();
+  const hosts = new Map<number, { group: HostGroup | null; counts: HostCountDelta }>();
+  const severities: string[] = [];
+  const severityIndex = new Map<string, number>();
   const add = (hostSeq: number, vulSeq: number, affectSeq: number, kind: number, status: number, n: number) => {
-    const host = hostOf(hostSeq);
+    let host = hosts.get(hostSeq);
+    if (host === undefined) {
+      const key = hostOf(hostSeq);
+      let group = null;
+      if (key) {
+        const text = `${key.projectId}\u0000${key.enterpriseProjectId}\u0000${key.assetValue}`;
+        group = groups.get(text) ?? null;
+        if (!group) groups.set(text, (group = { key, byVul: new Map() }));
+      }
+      hosts.set(hostSeq, (host = { group, counts: [0, 0, 0, 0, 0, 0] }));
+    }
     // A host removed in the meantime has no rows to count.
-    if (!host) return;
+    if (!host.group) return;
     const severity = severityOf(affectSeq);
-    const key = `${host.projectId}\u0000${vulSeq}\u0000${host.enterpriseProjectId}\u0000${host.assetValue}\u0000${kind}\u0000${severity}\u0000${status}`;
-    const row = sums.get(key);
-    if (row) row.n += n;
-    else sums.set(key, { ...host, vulSeq, kind, severity, status, n });
-    let counts = hosts.get(hostSeq);
-    if (!counts) hosts.set(hostSeq, (counts = [0, 0, 0, 0, 0, 0]));
+    let s = severityIndex.get(severity);
+    if (s === undefined) {
+      s = severities.push(severity) - 1;
+      severityIndex.set(severity, s);
+    }
+    const small = (kind * 64 + s) * 64 + status;
+    let perVul = host.group.byVul.get(vulSeq);
+    if (!perVul) host.group.byVul.set(vulSeq, (perVul = new Map()));
+    perVul.set(small, (perVul.get(small) ?? 0) + n);
+    const counts = host.counts;
     if (status === HANDLED_IGNORED || status === HANDLED_FIXED) counts[4] += n;
     else {
-      const s = OPEN_SEVERITY[severity];
-      if (s !== undefined) counts[s as 0 | 1 | 2 | 3] += n;
+      const open = OPEN_SEVERITY[severity];
+      if (open !== undefined) counts[open as 0 | 1 | 2 | 3] += n;
       if ((kind & KIND_URGENT) !== 0) counts[5] += n;
     }
   };
@@ -109,12 +133,22 @@ export function countChanges(
     const old = before(r.hostSeq, r.vulSeq);
     if (old) add(r.hostSeq, r.vulSeq, old.affectSeq, old.kind, old.status, -1);
   }
-  for (const [hostSeq, counts] of hosts) if (counts.every((n) => n === 0)) hosts.delete(hostSeq);
-  const totals = [...sums.entries()]
-    .filter(([, d]) => d.n !== 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, d]) => d);
-  return { totals, hosts };
+  const hostDeltas = new Map<number, HostCountDelta>();
+  for (const [hostSeq, h] of hosts) if (h.group && h.counts.some((n) => n !== 0)) hostDeltas.set(hostSeq, h.counts);
+  // One order of rows for every writer (so concurrent writers take their row locks in the same order).
+  const totals: TotalsDelta[] = [];
+  for (const text of [...groups.keys()].sort()) {
+    const group = groups.get(text)!;
+    for (const vulSeq of [...group.byVul.keys()].sort((a, b) => a - b)) {
+      const perVul = group.byVul.get(vulSeq)!;
+      for (const small of [...perVul.keys()].sort((a, b) => a - b)) {
+        const n = perVul.get(small)!;
+        if (n === 0) continue;
+        totals.push({ ...group.key, vulSeq, kind: Math.floor(small / 4096), severity: severities[Math.floor(small / 64) % 64]!, status: small % 64, n });
+      }
+    }
+  }
+  return { totals, hosts: hostDeltas };
 }
 
 const TOTALS_KEY = 'project_id, vul_seq, enterprise_project_id, asset_value, kind, severity, status';
