@@ -2,18 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { countChanges, type CountedState, type HostTotalsKey, type TotalsChanges } from '../../src/repositories/vul-totals.js';
 import { statusCode } from '../../src/domain/host-vul.js';
-
-/** A seeded generator, so a failure names the case that shows it. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './versioning/support.js';
 
 const SEVERITIES = ['Critical', 'High', 'Medium', 'Low'];
 
@@ -43,8 +32,9 @@ function recount(rows: Map<string, { hostSeq: number } & CountedState>, hostOf: 
 describe('countChanges: a write batch counted per vul_totals row and per host equals recounting the rows before and after it', () => {
   for (let seed = 1; seed <= 40; seed++) {
     it(`seed ${seed}`, () => {
-      const rand = prng(seed);
-      const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+      const random = prng(seed);
+      const rand = () => random.next();
+      const pick = <T>(xs: readonly T[]) => random.pick(xs);
       const hostKeys = new Map<number, HostTotalsKey>();
       for (let h = 1; h <= 12; h++) hostKeys.set(h * 1_000_003, { projectId: pick(['p1', 'p2']), enterpriseProjectId: pick(['0', 'ep-a']), assetValue: pick(['important', 'common', 'test']) });
       const hostSeqs = [...hostKeys.keys()];
