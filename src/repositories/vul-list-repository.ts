@@ -143,12 +143,15 @@ export class VulListRepository {
   private readonly orderedKeys: VersionedCache<Float64Array>;
   /** Per filter and vulnerability, an aggregated row's host_id_list. */
   private readonly hostIdLists: VersionedCache<string[]>;
+  /** Per filter and page, an aggregated list answer. */
+  private readonly pages: VersionedCache<{ total: number; rows: VulSummaryRow[] }>;
 
   constructor(private readonly db: Kysely<DB>) {
     this.postings = new VulHostPostings(db);
     this.summaries = new VulSummaries(db);
     this.orderedKeys = new VersionedCache(db, 64);
     this.hostIdLists = new VersionedCache(db, 512);
+    this.pages = new VersionedCache(db, 256);
   }
 
   private filtered(projectId: string, filter: VulListFilter) {
@@ -190,6 +193,11 @@ export class VulListRepository {
     options: { hostIds: boolean } = { hostIds: true },
   ): Promise<{ total: number; rows: VulSummaryRow[] }> {
     if (filter.hostName || filter.hostIp) return this.vulnerabilitiesFromRows(projectId, filter, page);
+    // A page is kept whole for the project's version too: a console polling its list costs one look-up of that version.
+    return this.pages.get(projectId, JSON.stringify([filter, page, options]), () => this.summaryPage(projectId, filter, page, options));
+  }
+
+  private async summaryPage(projectId: string, filter: VulListFilter, page: { offset: number; limit: number }, options: { hostIds: boolean }): Promise<{ total: number; rows: VulSummaryRow[] }> {
     const all = await this.summaries.list(projectId, filter);
     const pageRows = all.slice(page.offset, page.offset + page.limit);
     const seqs = pageRows.map((r) => r.vulSeq);
