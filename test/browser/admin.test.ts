@@ -236,7 +236,10 @@ describe('the administration page in Chromium: access keys, users, enterprise pr
       await p.getByText(`No job ${jobB} in this project.`).waitFor();
       // The project switch offers only the analyst's project, and the API refuses project B to them.
       await p.getByLabel('Project', { exact: true }).click();
-      const offered = await p.locator('.ant-select-dropdown:visible .ant-select-item-option').allInnerTexts();
+      // The dropdown draws after the click: its first option is waited for before all are read.
+      const options = p.locator('.ant-select-dropdown:visible .ant-select-item-option');
+      await options.first().waitFor();
+      const offered = await options.allInnerTexts();
       assert.deepEqual(offered, [server.account.projectName]);
       await p.keyboard.press('Escape');
       const token = await consoleToken(p);

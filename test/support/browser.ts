@@ -303,6 +303,16 @@ export async function signIn(page: Page, server: Pick<ConsoleServer, 'baseUrl' |
 
 /** Fails, listing each one readably, on any serious or critical axe-core violation on the page as it is now. */
 export async function expectNoSeriousA11y(page: Page, what = page.url()): Promise<void> {
+  // Colours are checked as they settle, not mid-transition (a button fading in measured 4.44:1 on a busy machine):
+  // wait until no CSS animation or transition on the page is running.
+  // Endless ones (a spinner) are left out.
+  // (A function, not a string: the console's CSP refuses eval.)
+  type Animations = { document: { getAnimations(): Array<{ playState: string; effect: { getComputedTiming(): { iterations?: number } } | null }> } };
+  await page.waitForFunction(
+    () => (globalThis as unknown as Animations).document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
+    undefined,
+    { timeout: 10_000 },
+  );
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (serious.length === 0) return;
