@@ -1,11 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { HANDLED_STATUSES, KIND_APP, KIND_LINUX, KIND_URGENT, statusCode, statusOf, type AffectedApp, type HostVulStatus, type HssSeverity, type VulInfo } from '../domain/host-vul.js';
+import { HANDLED_STATUSES, KIND_URGENT, statusCode, statusOf, type AffectedApp, type HostVulStatus, type HssSeverity, type VulInfo } from '../domain/host-vul.js';
 import { key52 } from '../domain/keys.js';
 import type { AssetValue } from '../domain/host.js';
 import type { VulType } from '../domain/vulnerability.js';
 import { VulHostPostings } from './vul-host-postings.js';
-import { VersionedCache, VulSummaries } from './vul-summaries.js';
+import { KIND_BIT, like, VersionedCache, VulSummaries, type VulSummaryCounts } from './vul-summaries.js';
 import { rowsOfPairs } from './vul-totals.js';
 
 /** Hosts listed in an aggregated list row's host_id_list at most (its host_num counts them all). */
@@ -25,16 +25,8 @@ export interface VulListFilter {
   enterpriseProjectIds: string[] | null;
 }
 
-export interface VulSummaryRow extends Omit<VulInfo, 'kev' | 'dataSource'> {
+export interface VulSummaryRow extends Omit<VulInfo, 'kev' | 'dataSource'>, Omit<VulSummaryCounts, 'vulSeq' | 'vulId' | 'linux'> {
   vulType: string;
-  hostNum: number;
-  unhandledHostNum: number;
-  ignoredNum: number;
-  fixedNum: number;
-  verifyNum: number;
-  important: number;
-  common: number;
-  test: number;
   scanTime: number;
   hostIds: string[];
 }
@@ -59,9 +51,7 @@ export interface HostVulRow extends Omit<VulInfo, 'kev' | 'dataSource'> {
   scanTime: number;
 }
 
-const like = (text: string) => `%${text.replace(/[%_\\]/g, '')}%`;
 const count = (expr: ReturnType<typeof sql>) => sql<number>`sum(case when ${expr} then 1 else 0 end)`;
-const KIND_BIT: Record<VulType, number> = { linux_vul: KIND_LINUX, app_vul: KIND_APP, urgent_vul: KIND_URGENT, windows_vul: 0, web_cms: 0 };
 const HANDLED_CODES = HANDLED_STATUSES.map(statusCode);
 
 /** The vulnerability's own fields of a list row, as selected from vul_info (and the affect's type and severity). */

@@ -3,6 +3,7 @@ import type { DB } from '../db/schema.js';
 import { HANDLED_STATUSES, KIND_APP, KIND_LINUX, KIND_URGENT, statusCode } from '../domain/host-vul.js';
 import { key52 } from '../domain/keys.js';
 import type { VulType } from '../domain/vulnerability.js';
+import type { VulListFilter } from './vul-list-repository.js';
 
 /** A vulnerability's row of the aggregated list, before its own fields are read. */
 export interface VulSummaryCounts {
@@ -19,22 +20,12 @@ export interface VulSummaryCounts {
   test: number;
 }
 
-/** The aggregated list's filters that vul_totals has a column for (every one the HSS route takes). */
-export interface VulSummaryFilter {
-  type: VulType;
-  vulId?: string;
-  vulName?: string;
-  cveId?: string;
-  status?: string;
-  handleStatus?: 'unhandled' | 'handled';
-  severities?: string[];
-  assetValue?: string;
-  enterpriseProjectIds: string[] | null;
-}
+/** The aggregated list's filters that vul_totals has a column for (every one the HSS route takes: all but host name and IP). */
+export type VulSummaryFilter = Omit<VulListFilter, 'hostName' | 'hostIp'>;
 
-const KIND_BIT: Record<VulType, number> = { linux_vul: KIND_LINUX, app_vul: KIND_APP, urgent_vul: KIND_URGENT, windows_vul: 0, web_cms: 0 };
+export const KIND_BIT: Record<VulType, number> = { linux_vul: KIND_LINUX, app_vul: KIND_APP, urgent_vul: KIND_URGENT, windows_vul: 0, web_cms: 0 };
 const HANDLED_CODES = HANDLED_STATUSES.map((s) => sql.lit(statusCode(s)));
-const like = (text: string) => `%${text.replace(/[%_\\]/g, '')}%`;
+export const like = (text: string) => `%${text.replace(/[%_\\]/g, '')}%`;
 const sumIf = (cond: ReturnType<typeof sql>) => sql<number>`sum(case when ${cond} then t.host_num else 0 end)`;
 
 /** How many filtered answers a process keeps, each for the version of the totals it was read at. */
@@ -68,7 +59,7 @@ export class VulSummaries {
     if (filter.vulId) q = q.where('t.vul_seq', '=', key52(filter.vulId)).where('i.vul_id', '=', filter.vulId);
     if (filter.vulName) q = q.where('i.title', 'like', like(filter.vulName));
     if (filter.cveId) q = q.where('i.cve_ids', 'like', like(`"${filter.cveId}"`));
-    if (filter.status) q = q.where('t.status', '=', statusCode(filter.status as Parameters<typeof statusCode>[0]));
+    if (filter.status) q = q.where('t.status', '=', statusCode(filter.status));
     if (filter.handleStatus) q = q.where(sql<boolean>`t.status ${sql.raw(filter.handleStatus === 'handled' ? 'in' : 'not in')} (${sql.join(HANDLED_CODES)})`);
     if (filter.severities?.length) q = q.where('t.severity', 'in', filter.severities);
     if (filter.assetValue) q = q.where('t.asset_value', '=', filter.assetValue);
